@@ -1,0 +1,185 @@
+"""What the sync and async clients share: settings, the dialect, and turning replies into models."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from ._dialect import Dialect, Version, format_version, parse_version
+from ._exceptions import InvalidArgumentError, RAGFlowConfigError
+from ._http import Timeout
+from .types._base import RAGFlowModel
+
+__all__ = ["BaseClient", "ModelList", "ids_of"]
+
+M = TypeVar("M", bound=RAGFlowModel)
+
+DEFAULT_BASE_URL = "http://localhost:9380"
+DEFAULT_MAX_RETRIES = 2
+
+
+class ModelList(list[M]):
+    """A list of models that, holding exactly one, also answers for it.
+
+    The draft API's examples call methods on the result of a filtered list
+    (``rag.list_datasets(name="kb_1").update({...})``); this keeps them working.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if len(self) == 1:
+            return getattr(self[0], name)
+        raise AttributeError(
+            f"a list of {len(self)} results has no attribute {name!r}; index it first"
+        )
+
+
+def ids_of(items: Iterable[Any] | None, what: str) -> list[str] | None:
+    """Ids from a list of models or strings (``None`` stays ``None``)."""
+    if items is None:
+        return None
+    if isinstance(items, str | RAGFlowModel):
+        items = [items]
+    out: list[str] = []
+    for item in items:
+        value = item if isinstance(item, str) else getattr(item, "id", None)
+        if not isinstance(value, str) or not value:
+            raise InvalidArgumentError(f"{what} must be ids or objects with an id, got {item!r}")
+        out.append(value)
+    return out
+
+
+class BaseClient:
+    """Settings and helpers common to :class:`RAGFlow` and :class:`AsyncRAGFlow`."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        version: str = "v1",
+        *,
+        server_version: str | None = None,
+        timeout: float = 600.0,
+        connect_timeout: float = 5.0,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("RAGFLOW_API_KEY")
+        if not key:
+            raise RAGFlowConfigError(
+                "no RAGFlow API key: pass api_key=... or set RAGFLOW_API_KEY"
+            )
+        url = base_url or os.environ.get("RAGFLOW_BASE_URL") or os.environ.get("RAGFLOW_API_URL")
+        url = url or DEFAULT_BASE_URL
+        if not url.startswith(("http://", "https://")):
+            raise RAGFlowConfigError(f"base_url must start with http:// or https://, got {url!r}")
+        if version != "v1":
+            raise RAGFlowConfigError(f"only API version 'v1' exists, got {version!r}")
+        if max_retries < 0:
+            raise RAGFlowConfigError("max_retries must be >= 0")
+        self._api_key = key
+        self.base_url = url.rstrip("/")
+        self.timeout = Timeout(read=timeout, connect=connect_timeout)
+        self.max_retries = max_retries
+        pinned = server_version or os.environ.get("RAGFLOW_SERVER_VERSION")
+        self._version: Version | None = parse_version(pinned) if pinned else None
+        self._pinned = self._version is not None
+
+    def __repr__(self) -> str:
+        version = format_version(self._version) if self._version else "not yet detected"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, server_version={version!r})"
+
+    @property
+    def api_key(self) -> str:
+        """The API key (never shown in reprs or errors)."""
+        return self._api_key
+
+    def _wrap(self, cls: type[M], data: Any, **defaults: Any) -> M:
+        if isinstance(data, dict):
+            for key, value in defaults.items():
+                if not data.get(key):
+                    data = {**data, key: value}
+        model = cls.model_validate(data)
+        model._bind(self)
+        return model
+
+    def _wrap_all(self, cls: type[M], items: Iterable[Any], **defaults: Any) -> ModelList[M]:
+        return ModelList(self._wrap(cls, item, **defaults) for item in items)
+
+    @staticmethod
+    def _dialect_of(version: Version) -> Dialect:
+        return Dialect(version)
+
+
+def dataset_fields(
+    name: str,
+    avatar: str | None,
+    description: str | None,
+    language: str | None,
+    permission: str | None,
+    parse_method: str | None,
+    parser_config: Any,
+    chunk_method: str | None,
+    embedding_model: str | None,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The fields of a new dataset from the draft's and the SDK's argument names."""
+    if hasattr(parser_config, "model_dump"):
+        parser_config = parser_config.model_dump(exclude_none=True)
+    elif parser_config is not None and not isinstance(parser_config, dict):
+        parser_config = {k: v for k, v in vars(parser_config).items() if not k.startswith("_")}
+    fields = {
+        "name": name,
+        "avatar": avatar or None,
+        "description": description or None,
+        "language": language,
+        "permission": permission,
+        "chunk_method": chunk_method or parse_method,
+        "parser_config": parser_config or None,
+        "embedding_model": embedding_model,
+    }
+    fields.update(extra)
+    return fields
+
+
+def chat_fields(
+    name: str,
+    avatar: str | None,
+    knowledgebases: Any,
+    dataset_ids: Any,
+    llm: Any,
+    prompt: Any,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The fields of a new chat assistant from the draft's and the SDK's argument names."""
+    ids = ids_of(dataset_ids if dataset_ids is not None else knowledgebases, "knowledgebases")
+    return {"name": name, "avatar": avatar or None, "dataset_ids": ids or [], "llm": llm,
+            "prompt": prompt, **extra}
+
+
+def window(offset: int, limit: int) -> tuple[int, int | None]:
+    """The draft's record window (``limit=-1``: all) as ``(start, count)``."""
+    if offset < 0:
+        raise InvalidArgumentError(f"offset must be >= 0, got {offset}")
+    if limit == 0 or limit < -1:
+        raise InvalidArgumentError(f"limit must be -1 (all) or >= 1, got {limit}")
+    return offset, None if limit == -1 else limit
+
+
+def upload_files(document_list: Iterable[Any]) -> list[tuple[str, bytes]]:
+    """``[{"display_name"|"name": str, "blob": bytes}]`` -> ``[(name, bytes)]``."""
+    files: list[tuple[str, bytes]] = []
+    for item in document_list:
+        if not isinstance(item, dict):
+            raise InvalidArgumentError(f"each document must be a dict, got {type(item).__name__}")
+        name = item.get("display_name") or item.get("name")
+        blob = item.get("blob")
+        if isinstance(blob, str):
+            blob = blob.encode("utf-8")
+        if not name or not isinstance(name, str):
+            raise InvalidArgumentError(f"document {item!r} needs a 'display_name'")
+        if not isinstance(blob, bytes | bytearray):
+            raise InvalidArgumentError(f"document {name!r} needs a 'blob' of bytes")
+        files.append((os.path.basename(name), bytes(blob)))
+    return files

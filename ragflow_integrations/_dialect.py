@@ -1,0 +1,221 @@
+"""What differs between RAGFlow server versions, in one place.
+
+A :class:`Dialect` is built from a server version and answers every question the
+operations ask about the wire (paths, body fields, list shapes, stream semantics, what a
+bulk delete with no ids means). The facts come from ``shared/ragflow-http-api.md``;
+each property names the section it implements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ._exceptions import RAGFlowConfigError
+
+__all__ = ["MAX_VERSION", "MIN_VERSION", "Dialect", "Version", "parse_version"]
+
+Version = tuple[int, int, int]
+
+MIN_VERSION: Version = (0, 13, 0)
+MAX_VERSION: Version = (0, 27, 99)
+
+_VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+.].*)?\s*$")
+
+# The first version that has each feature (contract sections in brackets).
+FEATURES: dict[str, Version] = {
+    "page_params": (0, 14, 0),  # page/page_size instead of offset/limit [1.5]
+    "image_id": (0, 14, 0),  # retrieval chunks: img_id -> image_id [7]
+    "session_user_id": (0, 15, 1),  # sessions and completions take user_id [9]
+    "questions": (0, 15, 0),  # chunks carry questions [6]
+    "retrieval_dataset_id": (0, 16, 0),  # retrieval chunks: kb_id -> dataset_id [7]
+    "use_kg": (0, 16, 0),  # [7]
+    "openai_compat": (0, 17, 0),  # /chats_openai/{id}/chat/completions [11]
+    "document_meta_fields": (0, 17, 0),  # document update takes meta_fields [5]
+    "strict_dataset_models": (0, 19, 0),  # extra keys refused, `language` refused [1.5, 4]
+    "cross_languages": (0, 20, 0),  # [7]
+    "dataset_update_returns": (0, 20, 0),  # PUT /datasets/{id} returns the dataset [4]
+    "bracket_citations": (0, 20, 0),  # [ID:N] instead of ##N$$ [10.4]
+    "metadata_condition": (0, 20, 5),  # retrieval metadata_condition [7]
+    "total_datasets": (0, 21, 0),  # [1.5]
+    "toc_enhance": (0, 23, 0),  # [7]
+    "delta_stream": (0, 24, 0),  # SSE answers are deltas, final event [10.2]
+    "dialog_chats": (0, 25, 0),  # chat schema llm_id/llm_setting/prompt_config [8.2]
+    "delete_all_flag": (0, 25, 0),  # empty ids delete nothing; delete_all:true [3.1]
+    "patch_documents": (0, 25, 0),  # PATCH documents/{id} [3]
+    "get_chat": (0, 25, 0),  # GET /chats/{id} [3]
+    "version_endpoint": (0, 25, 0),  # GET /system/version [2]
+    "get_dataset": (0, 25, 1),  # GET /datasets/{id} [3]
+    "patch_chunks": (0, 25, 1),  # PATCH chunks/{cid} [3]
+    "patch_sessions": (0, 25, 1),  # PATCH sessions/{sid} [3]
+    "page_size_cap": (0, 26, 0),  # page_size <= 100 [1.5]
+    "openai_generation_config": (0, 26, 0),  # temperature etc. read from the body [11]
+    "legacy_stream": (0, 26, 1),  # "legacy": true gives the cumulative stream [10.2]
+    "reference_metadata": (0, 27, 0),  # retrieval reference_metadata [7]
+}
+
+
+def parse_version(text: str) -> Version:
+    """Parse ``"v0.20"``, ``"0.25.3"`` or ``"v0.27.0-12-gabc"`` into a version tuple.
+
+    Raises :class:`RAGFlowConfigError` for anything else, or a version outside v0.13..v0.27.
+    """
+    match = _VERSION_RE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise RAGFlowConfigError(
+            f"server_version {text!r} is not a version; use a string such as 'v0.20' or 'v0.25.3'"
+        )
+    version = (int(match[1]), int(match[2]), int(match[3] or 0))
+    if not MIN_VERSION <= version <= MAX_VERSION:
+        raise RAGFlowConfigError(
+            f"server_version {text!r} is outside the supported range v0.13 to v0.27"
+        )
+    return version
+
+
+def format_version(version: Version) -> str:
+    """``(0, 25, 3)`` -> ``"v0.25.3"``."""
+    return "v{}.{}.{}".format(*version)
+
+
+DeleteMode = Literal["empty_means_all", "null_means_all", "flag"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The wire dialect of one server version."""
+
+    version: Version
+
+    @classmethod
+    def of(cls, version: str | Version) -> Dialect:
+        """Build the dialect for a version string or tuple."""
+        return cls(parse_version(version) if isinstance(version, str) else version)
+
+    @property
+    def name(self) -> str:
+        """The version as ``"v0.25.3"``."""
+        return format_version(self.version)
+
+    def has(self, feature: str) -> bool:
+        """Whether this version has a feature of :data:`FEATURES`."""
+        return self.version >= FEATURES[feature]
+
+    def require(self, feature: str, what: str) -> None:
+        """Raise :class:`UnsupportedFeatureError` naming ``what`` and the first version with it."""
+        if not self.has(feature):
+            from ._exceptions import UnsupportedFeatureError
+
+            raise UnsupportedFeatureError(
+                f"{what} needs RAGFlow {format_version(FEATURES[feature])} or newer; "
+                f"this server is {self.name}"
+            )
+
+    # -- paging [1.5] -------------------------------------------------------------------
+    @property
+    def max_page_size(self) -> int | None:
+        """The largest ``page_size`` the server takes (``None``: no cap)."""
+        return 100 if self.has("page_size_cap") else None
+
+    def page_params(self, page: int, page_size: int) -> dict[str, int]:
+        """``page``/``page_size`` (``offset``/``limit`` on v0.13, where offset is a page number)."""
+        if self.has("page_params"):
+            return {"page": page, "page_size": page_size}
+        return {"offset": page, "limit": page_size}
+
+    # -- deletes [3.1] ------------------------------------------------------------------
+    def delete_mode(self, resource: str) -> DeleteMode:
+        """How the server reads a bulk delete's ``ids``.
+
+        ``empty_means_all``: a missing or empty list deletes everything; ``null_means_all``
+        (datasets on 0.19-0.24): ``null`` deletes all, ``[]`` none; ``flag``: only
+        ``delete_all: true`` deletes all.
+        """
+        if self.has("delete_all_flag"):
+            return "flag"
+        if resource == "datasets" and self.version >= (0, 19, 0):
+            return "null_means_all"
+        return "empty_means_all"
+
+    # -- documents [3, 5] ---------------------------------------------------------------
+    @property
+    def document_update_method(self) -> str:
+        """PATCH from v0.25.0 (PUT is missing in 0.25.0-0.25.1), PUT before."""
+        return "PATCH" if self.has("patch_documents") else "PUT"
+
+    @property
+    def chunk_update_method(self) -> str:
+        """PATCH from v0.25.1, PUT before."""
+        return "PATCH" if self.has("patch_chunks") else "PUT"
+
+    @property
+    def session_update_method(self) -> str:
+        """PATCH from v0.25.1, PUT before."""
+        return "PATCH" if self.has("patch_sessions") else "PUT"
+
+    # -- completions [10] ---------------------------------------------------------------
+    @property
+    def completion_needs_messages(self) -> bool:
+        """0.25.1-0.25.5 refuse ``question`` and need ``messages`` [3 note 3]."""
+        return (0, 25, 1) <= self.version < (0, 25, 6)
+
+    @property
+    def cumulative_stream(self) -> bool:
+        """Native SSE ``answer`` is the whole text so far (<= 0.23), else a delta."""
+        return not self.has("delta_stream")
+
+    @property
+    def citation_style(self) -> Literal["hash", "bracket"]:
+        """``##N$$`` up to 0.19, ``[ID:N]`` from 0.20 [10.4]."""
+        return "bracket" if self.has("bracket_citations") else "hash"
+
+    @property
+    def openai_stream_default(self) -> bool:
+        """The OpenAI-compatible endpoint streams unless told (until 0.25.x)."""
+        return self.version < (0, 26, 0)
+
+    # -- chats [8] ----------------------------------------------------------------------
+    @property
+    def chat_schema(self) -> Literal["llm_prompt", "dialog"]:
+        """``llm``/``prompt`` bodies up to 0.24, raw dialog rows from 0.25.0."""
+        return "dialog" if self.has("dialog_chats") else "llm_prompt"
+
+    @property
+    def chat_update_clears_datasets(self) -> bool:
+        """0.22-0.24: a chat update without ``dataset_ids`` clears the datasets [8.1]."""
+        return (0, 22, 0) <= self.version < (0, 25, 0)
+
+    # -- retrieval [7] ------------------------------------------------------------------
+    @property
+    def highlight_as_string(self) -> bool:
+        """Up to 0.23 only the string ``"false"`` turns highlighting off."""
+        return self.version < (0, 24, 0)
+
+    @property
+    def dataset_create_fields(self) -> frozenset[str]:
+        """Body fields ``POST /datasets`` accepts on this version [4]."""
+        fields = {"name", "avatar", "description", "embedding_model", "permission"}
+        fields |= {"chunk_method", "parser_config"}
+        if not self.has("strict_dataset_models"):
+            fields.add("language")
+        if (0, 19, 0) <= self.version < (0, 20, 0):
+            fields.add("pagerank")
+        if self.version >= (0, 23, 0):
+            fields |= {"parse_type", "pipeline_id"}
+        if self.version >= (0, 25, 0):
+            fields |= {"auto_metadata_config", "ext"}
+        return frozenset(fields)
+
+    @property
+    def dataset_update_fields(self) -> frozenset[str]:
+        """Body fields ``PUT /datasets/{id}`` accepts on this version [4]."""
+        fields = {"name", "avatar", "description", "embedding_model", "permission"}
+        fields |= {"chunk_method", "parser_config"}
+        if self.version >= (0, 15, 0):
+            fields.add("pagerank")
+        if not self.has("strict_dataset_models") or self.version >= (0, 27, 0):
+            fields.add("language")
+        if self.version >= (0, 25, 0):
+            fields |= {"auto_metadata_config", "ext"}
+        return frozenset(fields)

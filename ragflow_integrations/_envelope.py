@@ -1,0 +1,154 @@
+"""RAGFlow's reply envelope: ``{"code": 0, "data": ...}`` or an error, as a result or a typed error."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._exceptions import (
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from ._http import Request, Response
+
+__all__ = ["Envelope", "make_status_error", "parse_envelope", "unwrap"]
+
+_AUTH_MESSAGE = re.compile(r"token|api key|authoriz.*can't be empty|unauthorized", re.I)
+_NOT_FOUND_MESSAGE = re.compile(
+    r"doesn't exist|does not exist|not found|don't own|doesn't own|lacks permission|no such"
+    r"|<NotFound|<MethodNotAllowed",
+    re.I,
+)
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A decoded JSON reply."""
+
+    status: int
+    code: int
+    message: str
+    data: Any
+    raw: Any
+
+
+def _snippet(body: bytes, limit: int = 200) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def parse_envelope(resp: Response, req: Request) -> Envelope:
+    """Decode the JSON envelope (``code``/``message``, or v0.13's ``retcode``/``retmsg``).
+
+    Raises a status error for a non-JSON error answer (a proxy's HTML 502) and
+    :class:`APIResponseValidationError` for a success status without a JSON envelope.
+    """
+    try:
+        raw = json.loads(resp.body) if resp.body else None
+    except ValueError:
+        raw = None
+        if resp.status >= 400:
+            raise make_status_error(
+                req, resp.status, None, f"HTTP {resp.status} with a non-JSON body: {_snippet(resp.body)!r}",
+                resp.body,
+            ) from None
+        raise APIResponseValidationError(
+            f"{req.describe()} answered HTTP {resp.status} with a body that is not JSON: "
+            f"{_snippet(resp.body)!r}",
+            status_code=resp.status,
+            body=resp.body,
+        ) from None
+    if not isinstance(raw, dict):
+        if resp.status >= 400:
+            raise make_status_error(req, resp.status, None, f"HTTP {resp.status}: {raw!r}", raw)
+        raise APIResponseValidationError(
+            f"{req.describe()} answered with {type(raw).__name__}, not a JSON object",
+            status_code=resp.status,
+            body=raw,
+        )
+    code_value = raw.get("code", raw.get("retcode"))
+    message = str(raw.get("message", raw.get("retmsg", raw.get("error", ""))) or "")
+    if code_value is None:
+        if resp.status >= 400:
+            raise make_status_error(req, resp.status, None, message or f"HTTP {resp.status}", raw)
+        raise APIResponseValidationError(
+            f"{req.describe()} answered without a 'code': {_snippet(resp.body)!r}",
+            status_code=resp.status,
+            body=raw,
+        )
+    try:
+        code = int(code_value)
+    except (TypeError, ValueError):
+        raise APIResponseValidationError(
+            f"{req.describe()} answered with a non-numeric code {code_value!r}",
+            status_code=resp.status,
+            body=raw,
+        ) from None
+    return Envelope(resp.status, code, message, raw.get("data"), raw)
+
+
+def unwrap(resp: Response, req: Request) -> Any:
+    """The envelope's ``data``, or the typed error the reply stands for."""
+    env = parse_envelope(resp, req)
+    if resp.status >= 400:
+        raise make_status_error(req, resp.status, env.code, env.message, env.raw)
+    if env.code != 0:
+        raise make_status_error(req, resp.status, env.code, env.message, env.raw)
+    if env.data is False and "can't be empty" in env.message:
+        # 0.16-0.24 answer a missing Authorization header with code 0 and data false.
+        raise make_status_error(req, resp.status, 401, env.message, env.raw)
+    return env.data
+
+
+def make_status_error(
+    req: Request, status: int, code: int | None, message: str, body: Any
+) -> APIStatusError:
+    """The error for an HTTP status and envelope code, with a message naming the request."""
+    cls = _error_class(status, code, message)
+    parts = [f"code {code}"] if code is not None else []
+    parts.append(f"HTTP {status}")
+    text = f"{req.describe()} failed: {message or 'no message'} ({', '.join(parts)})"
+    if code == 109 and cls is PermissionDeniedError:
+        text += "; the chat or session does not exist or is not yours"
+    return cls(text, code=code, status_code=status, body=body)
+
+
+def _error_class(status: int, code: int | None, message: str) -> type[APIStatusError]:
+    if status >= 400 and status != 200:
+        if status in _STATUS_CLASSES:
+            return _STATUS_CLASSES[status]
+        if status >= 500:
+            return InternalServerError
+    if code in (401,) or (code == 109 and _AUTH_MESSAGE.search(message)):
+        return AuthenticationError
+    if code in (108, 109, 403):
+        return PermissionDeniedError
+    if code == 404:
+        return NotFoundError
+    if code == 409 or code == 106:
+        return ConflictError
+    if code in (100, 102) and _NOT_FOUND_MESSAGE.search(message):
+        return NotFoundError
+    if code in (101, 102, 103, 400, 10):
+        return BadRequestError
+    if code in (100, 105, 500) or (code is not None and code >= 500):
+        return InternalServerError
+    return APIStatusError

@@ -1,0 +1,1 @@
+"""IO-free operations: one module per resource; see :mod:`._core`."""

@@ -1,0 +1,155 @@
+"""Chat assistant endpoints: ``/chats``, in the ``llm``/``prompt`` schema (<= v0.24) or as
+dialog rows (v0.25+)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._dialect import Dialect
+from .._exceptions import InvalidArgumentError, NotFoundError
+from .._http import Request
+from ._core import Op, call, delete_body, expect_dict, expect_list, query
+
+__all__ = ["create", "delete", "get", "list_page", "to_dialog", "update"]
+
+_LLM_SETTINGS = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "max_tokens")
+_PROMPT_CONFIG = {"prompt": "system", "opener": "prologue", "variables": "parameters",
+                  "show_quote": "quote", "empty_response": "empty_response"}
+_PROMPT_TOP = {"similarity_threshold": "similarity_threshold", "top_n": "top_n",
+               "rerank_model": "rerank_id", "keywords_similarity_weight": "vector_similarity_weight",
+               "top_k": "top_k"}
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A dict of the set values of an ``LLM``/``Prompt`` model or a plain dict."""
+    if value is None:
+        return {}
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(exclude_none=True)
+    if not isinstance(value, dict):
+        raise InvalidArgumentError(f"llm and prompt must be dicts or models, got {type(value).__name__}")
+    out = {k: v for k, v in value.items() if v is not None}
+    if "max_token" in out:
+        out.setdefault("max_tokens", out.pop("max_token"))
+    return out
+
+
+def to_dialog(fields: dict[str, Any], *, merge_into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Translate the draft's ``avatar``/``llm``/``prompt`` keys into a v0.25+ dialog body.
+
+    ``merge_into`` is the current chat (for updates): nested settings are merged, since a
+    v0.25 ``PUT`` replaces nested objects whole.
+    """
+    current = merge_into or {}
+    body: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key == "avatar":
+            body["icon"] = value
+        elif key == "llm":
+            llm = _plain(value)
+            if "model_name" in llm:
+                body["llm_id"] = llm.pop("model_name")
+            settings = dict(current.get("llm_setting") or {})
+            settings.update({k: v for k, v in llm.items() if k in _LLM_SETTINGS})
+            if settings or llm:
+                body["llm_setting"] = settings
+        elif key == "prompt":
+            prompt = _plain(value)
+            config = dict(current.get("prompt_config") or {})
+            for draft, dialog in _PROMPT_CONFIG.items():
+                if draft in prompt:
+                    config[dialog] = prompt[draft]
+            if config:
+                body["prompt_config"] = config
+            for draft, dialog in _PROMPT_TOP.items():
+                if draft in prompt:
+                    body[dialog] = prompt[draft]
+        else:
+            body[key] = value
+    return body
+
+
+def _draft_body(fields: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key in ("llm", "prompt"):
+            plain = _plain(value)
+            if plain:
+                body[key] = plain
+        elif value is not None:
+            body[key] = value
+    return body
+
+
+def create(d: Dialect, fields: dict[str, Any]) -> Op[dict[str, Any]]:
+    """Create a chat assistant."""
+    if not fields.get("name"):
+        raise InvalidArgumentError("create_chat needs a non-empty name")
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if d.chat_schema == "dialog":
+        body = to_dialog(fields)
+    else:
+        body = _draft_body(fields)
+        if "dataset_ids" not in body:
+            body["dataset_ids"] = []
+    req = Request("POST", "/chats", "create chat", json=body, idempotent=False)
+    return expect_dict((yield from call(req)), req)
+
+
+def list_page(
+    d: Dialect, page: int, page_size: int, *, orderby: str = "create_time", desc: bool = True,
+    id: str | None = None, name: str | None = None,
+) -> Op[list[dict[str, Any]]]:
+    """One page of chat assistants (a list up to v0.24, ``{"chats": [...]}`` after)."""
+    params = {**d.page_params(page, page_size), "orderby": orderby, "desc": desc, "id": id,
+              "name": name}
+    req = Request("GET", "/chats", "list chats", params=query(params))
+    data = yield from call(req)
+    if isinstance(data, dict):
+        return expect_list(data, req, "chats")
+    return expect_list(data, req)
+
+
+def get(d: Dialect, *, id: str | None = None, name: str | None = None) -> Op[dict[str, Any]]:
+    """One chat assistant by id or name."""
+    if not id and not name:
+        raise InvalidArgumentError("get_chat needs an id or a name")
+    if id and d.has("get_chat"):
+        req = Request("GET", f"/chats/{id}", "get chat")
+        return expect_dict((yield from call(req)), req)
+    found = yield from list_page(d, 1, 1, id=id, name=name)
+    if not found:
+        raise NotFoundError(f"no chat with {'id ' + repr(id) if id else 'name ' + repr(name)}")
+    return found[0]
+
+
+def update(
+    d: Dialect, chat_id: str, current: dict[str, Any], fields: dict[str, Any]
+) -> Op[dict[str, Any] | None]:
+    """Update a chat assistant; unnamed ``llm``/``prompt`` keys keep their values."""
+    fields = dict(fields)
+    if "knowledgebases" in fields:
+        fields["dataset_ids"] = fields.pop("knowledgebases")
+    if d.chat_schema == "dialog":
+        body = to_dialog(fields, merge_into=current)
+    else:
+        body = _draft_body(fields)
+        # 0.22-0.24 clear the datasets of a chat updated without dataset_ids; 0.16-0.18
+        # refuse an explicitly empty list. Resend the current ones when there are any.
+        if "dataset_ids" not in body and current.get("dataset_ids"):
+            body["dataset_ids"] = list(current["dataset_ids"])
+    if not body:
+        return None
+    req = Request("PUT", f"/chats/{chat_id}", "update chat", json=body)
+    data = yield from call(req)
+    return data if isinstance(data, dict) else None
+
+
+def delete(d: Dialect, ids: list[str] | None, *, delete_all: bool = False) -> Op[None]:
+    """Delete chat assistants; never sends an empty list where it would mean "all"."""
+    body = delete_body(d.delete_mode("chats"), ids, delete_all, "delete_chats")
+    if body is None:
+        return None
+    req = Request("DELETE", "/chats", "delete chats", json=body)
+    yield from call(req)
+    return None

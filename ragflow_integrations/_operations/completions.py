@@ -1,0 +1,167 @@
+"""Asking questions: native completions and the OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._dialect import Dialect
+from .._exceptions import InvalidArgumentError
+from .._http import Request
+from .._streaming import AnswerAccumulator, normalise_citations, parse_reference, split_think
+from ..types.openai import ChatCompletion, Usage
+from ..types.session import Message
+from ._core import Op, call, expect_dict
+from . import sessions
+
+__all__ = ["ask", "ask_request", "openai_request", "parse_openai"]
+
+
+def _history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """A session's stored turns as ``messages`` (the opening prologue left out)."""
+    turns = [
+        {"role": str(m.get("role")), "content": str(m.get("content") or "")}
+        for m in messages
+        if isinstance(m, dict) and m.get("role") in ("user", "assistant")
+    ]
+    while turns and turns[0]["role"] == "assistant":
+        turns.pop(0)
+    return turns
+
+
+def ask_request(
+    d: Dialect,
+    chat_id: str,
+    session_id: str,
+    question: str,
+    *,
+    stream: bool,
+    extra: dict[str, Any],
+    history: list[dict[str, Any]] | None = None,
+) -> Request:
+    """The completion request for this version.
+
+    v0.25.1-0.25.5 need ``messages`` and replace the stored history with them, so the
+    caller passes the session's turns in ``history``; other versions take ``question``.
+    """
+    if not isinstance(question, str):
+        raise InvalidArgumentError(f"the question must be a string, got {type(question).__name__}")
+    body: dict[str, Any] = {"session_id": session_id, "stream": stream}
+    if d.completion_needs_messages:
+        body["messages"] = [*_history(history or []), {"role": "user", "content": question}]
+    else:
+        body["question"] = question
+    if extra.get("legacy"):
+        d.require("legacy_stream", "legacy=True")
+    body.update(extra)
+    if d.version >= (0, 25, 1):
+        body["chat_id"] = chat_id
+        path = "/chat/completions"
+    else:
+        path = f"/chats/{chat_id}/completions"
+    return Request("POST", path, "ask", json=body, stream=stream, idempotent=False)
+
+
+def history_for(d: Dialect, chat_id: str, session_id: str) -> Op[list[dict[str, Any]] | None]:
+    """The session's messages where the version needs them resent, else ``None``."""
+    if not d.completion_needs_messages:
+        return None
+    found = yield from sessions.get(d, chat_id, session_id)
+    messages = found.get("messages")
+    return messages if isinstance(messages, list) else []
+
+
+def message_from_answer(data: Any, req: Request) -> Message:
+    """A whole answer (``stream: false``) as a :class:`Message`."""
+    data = expect_dict(data, req)
+    reasoning, text = split_think(str(data.get("answer") or ""))
+    return Message(
+        content=normalise_citations(text),
+        delta=normalise_citations(text),
+        reasoning=reasoning,
+        reference=parse_reference(data.get("reference")),
+        id=data.get("id"),
+        session_id=data.get("session_id"),
+        final=True,
+    )
+
+
+def ask(
+    d: Dialect, chat_id: str, session_id: str, question: str, extra: dict[str, Any]
+) -> Op[Message]:
+    """Ask and wait for the whole answer."""
+    history = yield from history_for(d, chat_id, session_id)
+    req = ask_request(d, chat_id, session_id, question, stream=False, extra=extra, history=history)
+    data = yield from call(req)
+    if isinstance(data, str) and data.startswith("data:"):
+        # 0.17-0.19 answer a session-less call with the raw SSE text; decode it.
+        acc = AnswerAccumulator(cumulative=True)
+        messages = [m for line in data.split("\n\n") if line.startswith("data:")
+                    for m in acc.feed(line[5:])]
+        return messages[-1] if messages else acc.finish()
+    return message_from_answer(data, req)
+
+
+def stream_accumulator(d: Dialect, extra: dict[str, Any]) -> AnswerAccumulator:
+    """The normaliser for this version's stream (``legacy=True`` brings back cumulative)."""
+    return AnswerAccumulator(cumulative=d.cumulative_stream or bool(extra.get("legacy")))
+
+
+_GENERATION = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens")
+
+
+def openai_request(
+    d: Dialect,
+    chat_id: str,
+    messages: list[dict[str, Any]],
+    *,
+    stream: bool,
+    reference: bool,
+    model: str | None = None,
+    generation: dict[str, Any],
+) -> Request:
+    """A request to the OpenAI-compatible endpoint (v0.17+)."""
+    d.require("openai_compat", "the OpenAI-compatible endpoint")
+    if not messages or not isinstance(messages, list):
+        raise InvalidArgumentError("openai_chat_completion needs a non-empty list of messages")
+    if messages[-1].get("role") != "user":
+        raise InvalidArgumentError("the last message must be from the user")
+    body: dict[str, Any] = {"model": model or "model", "messages": messages, "stream": stream}
+    if model and model != "model" and d.version < (0, 25, 1):
+        raise InvalidArgumentError(
+            f"a model override needs RAGFlow v0.25.1 or newer; this server is {d.name}"
+        )
+    extra_body: dict[str, Any] = dict(generation.pop("extra_body", None) or {})
+    if d.has("bracket_citations"):  # extra_body is read from v0.20
+        extra_body.setdefault("reference", reference)
+    if extra_body:
+        body["extra_body"] = extra_body
+    for key in list(generation):
+        if key in _GENERATION:
+            d.require("openai_generation_config", f"the generation option {key!r}")
+        body[key] = generation.pop(key)
+    path = (
+        f"/openai/{chat_id}/chat/completions"
+        if d.version >= (0, 25, 1)
+        else f"/chats_openai/{chat_id}/chat/completions"
+    )
+    return Request("POST", path, "OpenAI-compatible chat completion", json=body,
+                   stream=stream, idempotent=False)
+
+
+def parse_openai(raw: Any, req: Request) -> ChatCompletion:
+    """A non-stream OpenAI-compatible answer."""
+    raw = expect_dict(raw, req)
+    choice = (raw.get("choices") or [{}])[0]
+    message = choice.get("message") or {}
+    reasoning = message.get("reasoning_content") or ""
+    think, content = split_think(str(message.get("content") or ""))
+    usage = raw.get("usage")
+    return ChatCompletion(
+        id=str(raw.get("id") or ""),
+        model=str(raw.get("model") or ""),
+        content=normalise_citations(content),
+        reasoning=reasoning or think,
+        reference=parse_reference(message.get("reference")),
+        usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
+        finish_reason=choice.get("finish_reason"),
+    )

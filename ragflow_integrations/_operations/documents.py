@@ -1,0 +1,159 @@
+"""Document endpoints: ``/datasets/{id}/documents`` and parsing (``/datasets/{id}/chunks``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._dialect import Dialect
+from .._envelope import unwrap
+from .._exceptions import InvalidArgumentError
+from .._http import Request, encode_multipart
+from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, query
+
+__all__ = [
+    "cancel_parse",
+    "delete",
+    "download",
+    "list_page",
+    "list_window",
+    "parse",
+    "update",
+    "upload",
+]
+
+_ALIASES = {"parser_method": "chunk_method", "parse_method": "chunk_method"}
+_UPDATABLE = {"name", "chunk_method", "parser_config", "meta_fields", "enabled", "pipeline_id"}
+
+
+def upload(d: Dialect, dataset_id: str, files: list[tuple[str, bytes]]) -> Op[list[dict[str, Any]]]:
+    """Upload files (one multipart request); returns the new documents."""
+    if not files:
+        return []
+    for name, blob in files:
+        if not name:
+            raise InvalidArgumentError("every uploaded document needs a file name")
+        if not isinstance(blob, bytes | bytearray):
+            raise InvalidArgumentError(
+                f"the blob of {name!r} must be bytes, got {type(blob).__name__}"
+            )
+    content, content_type = encode_multipart([(n, bytes(b)) for n, b in files])
+    req = Request(
+        "POST", f"/datasets/{dataset_id}/documents", "upload documents",
+        content=content, content_type=content_type, idempotent=False,
+    )
+    return expect_list((yield from call(req)), req)
+
+
+def list_page(
+    d: Dialect,
+    dataset_id: str,
+    page: int,
+    page_size: int,
+    *,
+    orderby: str = "create_time",
+    desc: bool = True,
+    keywords: str | None = None,
+    id: str | None = None,
+    name: str | None = None,
+    **filters: Any,
+) -> Op[tuple[list[dict[str, Any]], int]]:
+    """One page of a dataset's documents and the server's total."""
+    params: dict[str, Any] = {**d.page_params(page, page_size), "orderby": orderby,
+                              "desc": desc, "keywords": keywords, "id": id, "name": name}
+    for key, value in filters.items():
+        if key == "metadata_condition" and value is not None:
+            value = json.dumps(value, separators=(",", ":"))
+        params[key] = value
+    req = Request("GET", f"/datasets/{dataset_id}/documents", "list documents", params=query(params))
+    data = expect_dict((yield from call(req)), req)
+    docs = expect_list(data, req, "docs")
+    total = data.get("total")
+    return docs, int(total) if isinstance(total, int) else len(docs)
+
+
+def list_window(
+    d: Dialect, dataset_id: str, start: int, count: int | None, **filters: Any
+) -> Op[list[dict[str, Any]]]:
+    """Documents ``[start, start + count)`` (``count=None``: all) in as few pages as allowed."""
+    cap = d.max_page_size or 1024
+
+    def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
+        docs, _ = yield from list_page(d, dataset_id, p, size, **filters)
+        return docs
+
+    size = min(count, cap) if count else min(100, cap)
+    return (yield from fetch_window(one, start, count, size))
+
+
+def update(
+    d: Dialect, dataset_id: str, document_id: str, fields: dict[str, Any]
+) -> Op[dict[str, Any] | None]:
+    """Update name, chunk method, parser config or metadata (PUT, or PATCH from v0.25)."""
+    body: dict[str, Any] = {}
+    for key, value in fields.items():
+        key = _ALIASES.get(key, key)
+        if key not in _UPDATABLE:
+            raise InvalidArgumentError(
+                f"Document.update cannot change {key!r}; it takes {sorted(_UPDATABLE)}"
+            )
+        body[key] = value
+    if "meta_fields" in body:
+        d.require("document_meta_fields", "document metadata (meta_fields)")
+        if not isinstance(body["meta_fields"], dict):
+            raise InvalidArgumentError("meta_fields must be a dict")
+    if not body:
+        return None
+    req = Request(
+        d.document_update_method, f"/datasets/{dataset_id}/documents/{document_id}",
+        "update document", json=body,
+    )
+    data = yield from call(req)
+    return data if isinstance(data, dict) else None
+
+
+def download(d: Dialect, dataset_id: str, document_id: str) -> Op[bytes]:
+    """The document's file; a JSON answer is an error."""
+    req = Request("GET", f"/datasets/{dataset_id}/documents/{document_id}", "download document")
+    resp = yield req
+    if resp.status >= 400 or resp.content_type == "application/json":
+        unwrap(resp, req)  # raises for an error envelope
+        if resp.status < 400:
+            return resp.body  # a JSON document that really is the file
+    return resp.body
+
+
+def delete(
+    d: Dialect, dataset_id: str, ids: list[str] | None, *, delete_all: bool = False
+) -> Op[None]:
+    """Delete documents; never sends an empty list where it would mean "all"."""
+    body = delete_body(d.delete_mode("documents"), ids, delete_all, "delete_documents")
+    if body is None:
+        return None
+    req = Request("DELETE", f"/datasets/{dataset_id}/documents", "delete documents", json=body)
+    yield from call(req)
+    return None
+
+
+def parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[None]:
+    """Start parsing documents."""
+    if not document_ids:
+        return None
+    req = Request(
+        "POST", f"/datasets/{dataset_id}/chunks", "parse documents",
+        json={"document_ids": list(document_ids)}, idempotent=False,
+    )
+    yield from call(req)
+    return None
+
+
+def cancel_parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[None]:
+    """Stop parsing documents."""
+    if not document_ids:
+        return None
+    req = Request(
+        "DELETE", f"/datasets/{dataset_id}/chunks", "stop parsing documents",
+        json={"document_ids": list(document_ids)},
+    )
+    yield from call(req)
+    return None

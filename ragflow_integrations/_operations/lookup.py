@@ -1,0 +1,57 @@
+"""Finding things the caller named without their dataset: documents by id or name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._dialect import Dialect
+from .._exceptions import InvalidArgumentError, NotFoundError
+from ._core import Op
+from . import datasets, documents
+
+__all__ = ["all_datasets", "find_document", "locate_documents"]
+
+
+def all_datasets(d: Dialect) -> Op[list[dict[str, Any]]]:
+    """Every dataset the key can see."""
+    size = d.max_page_size or 100
+    out: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        batch = yield from datasets.list_page(d, page, size)
+        out.extend(batch)
+        if len(batch) < size:
+            return out
+        page += 1
+
+
+def find_document(d: Dialect, *, id: str | None, name: str | None) -> Op[dict[str, Any]]:
+    """The first document with this id (or name) in any dataset."""
+    if not id and not name:
+        raise InvalidArgumentError("get_document needs an id or a name")
+    for ds in (yield from all_datasets(d)):
+        try:
+            docs, _ = yield from documents.list_page(d, ds["id"], 1, 1, id=id, name=name)
+        except NotFoundError:
+            continue
+        for doc in docs:
+            if (id and doc.get("id") == id) or (not id and doc.get("name") == name):
+                doc.setdefault("dataset_id", ds["id"])
+                return doc
+    raise NotFoundError(f"no document with {'id ' + repr(id) if id else 'name ' + repr(name)}")
+
+
+def locate_documents(d: Dialect, ids: list[str]) -> Op[dict[str, list[dict[str, Any]]]]:
+    """The documents with these ids, grouped by dataset id; unknown ids raise."""
+    wanted = set(ids)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for ds in (yield from all_datasets(d)):
+        if not wanted:
+            break
+        for doc in (yield from documents.list_window(d, ds["id"], 0, None)):
+            if doc.get("id") in wanted:
+                wanted.discard(doc["id"])
+                found.setdefault(ds["id"], []).append(doc)
+    if wanted:
+        raise NotFoundError(f"no dataset holds the documents {sorted(wanted)}")
+    return found

@@ -1,0 +1,26 @@
+"""The models the client returns."""
+
+from .chat import LLM, AsyncChat, Chat, Prompt
+from .chunk import Chunk
+from .dataset import AsyncDataSet, DataSet
+from .document import AsyncDocument, Document
+from .openai import ChatCompletion, ChatCompletionChunk, Usage
+from .session import AsyncSession, Message, Session
+
+__all__ = [
+    "LLM",
+    "AsyncChat",
+    "AsyncDataSet",
+    "AsyncDocument",
+    "AsyncSession",
+    "Chat",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "Chunk",
+    "DataSet",
+    "Document",
+    "Message",
+    "Prompt",
+    "Session",
+    "Usage",
+]
