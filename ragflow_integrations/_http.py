@@ -96,7 +96,7 @@ def encode_multipart(
     for name, blob in files:
         digest.update(name.encode("utf-8"))
         digest.update(blob)
-    boundary = f"ragflow-{digest.hexdigest()[:32]}"
+    boundary = f"boundary-{digest.hexdigest()[:32]}"
     parts: list[bytes] = []
     for key, value in (fields or {}).items():
         parts.append(

@@ -1,0 +1,85 @@
+"""The sample documents shipped with the package, and a helper that loads them into a server.
+
+Used by the demo and by the test suites' recordings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._client import RAGFlow
+    from .types import Chat, DataSet, Document
+
+__all__ = ["SAMPLE_METADATA", "SampleSet", "load_samples", "sample_files"]
+
+SAMPLE_METADATA: dict[str, dict[str, Any]] = {
+    "ragflow_overview.md": {"topic": "overview", "author": "alice", "year": 2023},
+    "hybrid_retrieval.md": {"topic": "retrieval", "author": "bob", "year": 2024},
+    "chunking.md": {"topic": "parsing", "author": "alice", "year": 2025},
+    "citations.md": {"topic": "chat", "author": "carol", "year": 2025},
+}
+"""Metadata attached to each sample document (``meta_fields``), for filter examples."""
+
+SAMPLE_DATASET = "ragflow_samples"
+SAMPLE_CHAT = "RAGFlow guide"
+EMPTY_RESPONSE = "The sample documents do not say."
+
+
+def sample_files() -> list[tuple[str, bytes]]:
+    """``(file name, content)`` of every sample document, in a fixed order."""
+    folder = resources.files("ragflow_integrations") / "samples"
+    return [(name, (folder / name).read_bytes()) for name in SAMPLE_METADATA]
+
+
+@dataclass
+class SampleSet:
+    """What :func:`load_samples` created."""
+
+    dataset: DataSet
+    documents: list[Document] = field(default_factory=list)
+    chat: Chat | None = None
+
+
+def load_samples(
+    rag: RAGFlow,
+    *,
+    dataset_name: str = SAMPLE_DATASET,
+    chat_name: str | None = SAMPLE_CHAT,
+    interval: float = 0.2,
+    timeout: float = 600,
+    on_progress: Callable[[Document, float, str], None] | None = None,
+) -> SampleSet:
+    """Create a dataset from the samples, parse it (waiting), tag metadata, and create a chat."""
+    dataset = rag.create_dataset(
+        name=dataset_name,
+        description="Short notes about RAGFlow: parsing, retrieval and answers with citations.",
+        chunk_method="naive",
+        parser_config={"chunk_token_num": 48, "delimiter": "\n"},
+    )
+    docs = dataset.upload_documents([{"display_name": n, "blob": b} for n, b in sample_files()])
+    for doc in docs:
+        meta = SAMPLE_METADATA.get(doc.name)
+        if meta and rag._dialect().has("document_meta_fields"):
+            doc.update({"meta_fields": meta})
+    dataset.async_parse_documents([d.id for d in docs])
+    for doc in docs:
+        for progress, message in doc.join(interval=interval, timeout=timeout):
+            if on_progress is not None:
+                on_progress(doc, progress, message)
+    samples = SampleSet(dataset, list(docs))
+    if chat_name:
+        samples.chat = rag.create_chat(
+            chat_name,
+            dataset_ids=[dataset.id],
+            prompt={
+                "opener": "Hi! Ask me about RAGFlow.",
+                "empty_response": EMPTY_RESPONSE,
+                "similarity_threshold": 0.1,
+                "top_n": 3,
+            },
+        )
+    return samples

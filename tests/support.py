@@ -1,0 +1,156 @@
+"""Helpers shared by the test suites: cassette scrubbing, servers and the seeded sample data.
+
+Replay is the default: tests marked ``@pytest.mark.vcr`` answer from ``cassettes/`` and
+need no server and no network. To record again:
+
+* against ``LocalRAGFlow``: ``RAGFLOW_RECORD_MODE=rewrite pytest tests/integration_tests``
+  (each test starts a stand-in server speaking the dialect it asks for);
+* against a live server: also set ``RAGFLOW_BASE_URL`` and ``RAGFLOW_API_KEY``.
+
+Every recorded answer carries an ``x-recorded-against`` header naming the dialect or the
+live server's version; the key and the host are scrubbed (``test_cassettes.py`` checks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = ROOT / "cassettes"
+REPLAY_BASE_URL = "http://ragflow.test"
+REPLAY_API_KEY = "ragflow-replay-key"
+RECORDED_AGAINST = "x-recorded-against"
+
+_recorded_against = threading.local()
+
+
+def record_mode_from_env() -> str:
+    """``none`` (replay only) unless ``RAGFLOW_RECORD_MODE`` says otherwise."""
+    return os.getenv("RAGFLOW_RECORD_MODE", "none")
+
+
+def recording() -> bool:
+    """Whether this run records cassettes (and so needs a server)."""
+    return record_mode_from_env() != "none"
+
+
+def live_server() -> tuple[str, str] | None:
+    """``(base_url, api_key)`` of a live server, when both variables are set."""
+    url, key = os.getenv("RAGFLOW_BASE_URL"), os.getenv("RAGFLOW_API_KEY")
+    return (url, key) if url and key else None
+
+
+@dataclass
+class Server:
+    """Where the client under test points: a stand-in, a live server, or nothing (replay)."""
+
+    base_url: str
+    api_key: str
+    dialect: str
+    local: Any = None  # the LocalRAGFlow, when recording against one
+
+
+def scrub_request(req: Any) -> Any:
+    parts = urlsplit(req.uri)
+    req.uri = urlunsplit(("http", "ragflow.test", parts.path, parts.query, ""))
+    return req
+
+
+def scrub_response(resp: dict[str, Any]) -> dict[str, Any]:
+    keep = {"content-type", "retry-after", "retry-after-ms"}
+    headers = {k: v for k, v in resp["headers"].items() if k.lower() in keep}
+    headers[RECORDED_AGAINST] = [getattr(_recorded_against, "value", "unknown")]
+    resp["headers"] = headers
+    return resp
+
+
+@contextmanager
+def server_for(dialect: str) -> Iterator[Server]:
+    """A server for one test: replay needs none; recording uses a live one or LocalRAGFlow."""
+    if not recording():
+        _recorded_against.value = "replay"
+        yield Server(REPLAY_BASE_URL, REPLAY_API_KEY, dialect)
+        return
+    live = live_server()
+    if live is not None:
+        from ragflow_integrations import RAGFlow
+
+        version = RAGFlow(api_key=live[1], base_url=live[0]).server_version()
+        _recorded_against.value = f"live RAGFlow {version}"
+        yield Server(live[0], live[1], version)
+        return
+    from ragflow_integrations.testing import LocalRAGFlow
+
+    with LocalRAGFlow(dialect=dialect, parse_delay=0.2) as local:
+        _recorded_against.value = f"LocalRAGFlow dialect {local.dialect}"
+        yield Server(local.base_url, local.api_key, dialect, local)
+
+
+@dataclass
+class Seeded:
+    """A server holding the sample dataset (parsed) and a chat assistant over it."""
+
+    server: Server
+    dataset_id: str
+    document_ids: list[str] = field(default_factory=list)
+    chat_id: str = ""
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``RAGFlow``/``AsyncRAGFlow`` pointing at this server."""
+        return {
+            "api_key": self.server.api_key,
+            "base_url": self.server.base_url,
+            "server_version": self.server.dialect,
+            "max_retries": 0,
+        }
+
+
+@contextmanager
+def seeded_environment(dialect: str, name: str) -> Iterator[Seeded]:
+    """The sample data for the tests of one module and dialect.
+
+    Recording creates it on the server (outside any cassette) and writes its ids to
+    ``cassettes/<name>/seed-<dialect>.json``; replay reads them back.
+    """
+    path = CASSETTES / name / f"seed-{dialect}.json"
+    if not recording():
+        if not path.exists():
+            pytest.fail(f"no recorded seed {path}; record with RAGFLOW_RECORD_MODE=once")
+        with server_for(dialect) as server:
+            yield Seeded(server, **json.loads(path.read_text()))
+        return
+    from ragflow_integrations import RAGFlow
+    from ragflow_integrations._samples import load_samples
+
+    with server_for(dialect) as server:
+        rag = RAGFlow(
+            api_key=server.api_key, base_url=server.base_url, server_version=server.dialect
+        )
+        samples = load_samples(
+            rag, dataset_name=f"samples_{name}", chat_name=f"guide_{name}", interval=0.1
+        )
+        assert samples.chat is not None
+        seed = {
+            "dataset_id": samples.dataset.id,
+            "document_ids": [d.id for d in samples.documents],
+            "chat_id": samples.chat.id,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(seed, indent=2) + "\n")
+        try:
+            yield Seeded(server, **seed)
+        finally:
+            if server.local is None:  # a live server: remove what we made
+                rag.delete_chats(ids=[seed["chat_id"]])
+                rag.delete_datasets(ids=[seed["dataset_id"]])
+            rag.close()
