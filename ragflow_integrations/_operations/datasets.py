@@ -13,8 +13,18 @@ __all__ = ["create", "delete", "get", "list_page", "list_window", "update"]
 
 # The draft's and released SDK's names for the same field.
 _ALIASES = {"parse_method": "chunk_method", "parser_method": "chunk_method"}
-_READ_ONLY = {"document_count", "chunk_count", "id", "tenant_id", "token_num", "create_time",
-              "update_time", "create_date", "update_date", "status"}
+_READ_ONLY = {
+    "document_count",
+    "chunk_count",
+    "id",
+    "tenant_id",
+    "token_num",
+    "create_time",
+    "update_time",
+    "create_date",
+    "update_date",
+    "status",
+}
 
 
 def dataset_body(d: Dialect, fields: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
@@ -52,15 +62,24 @@ def list_page(
     name: str | None = None,
 ) -> Op[list[dict[str, Any]]]:
     """One page of datasets."""
-    params: dict[str, Any] = {"page": page, "page_size": page_size, "orderby": orderby,
-                              "desc": desc, "id": id, "name": name}
+    params: dict[str, Any] = {
+        "page": page,
+        "page_size": page_size,
+        "orderby": orderby,
+        "desc": desc,
+        "id": id,
+        "name": name,
+    }
     req = Request("GET", "/datasets", "list datasets", params=query(params))
-    return expect_list((yield from call(req)), req)
+    try:
+        return expect_list((yield from call(req)), req)
+    except NotFoundError:
+        if id or name:
+            raise
+        return []  # v0.13 answers an unfiltered list of no datasets with an error
 
 
-def list_window(
-    d: Dialect, page: int, page_size: int, **filters: Any
-) -> Op[list[dict[str, Any]]]:
+def list_window(d: Dialect, page: int, page_size: int, **filters: Any) -> Op[list[dict[str, Any]]]:
     """The caller's page, fetched in server pages no larger than the version allows."""
     cap = d.max_page_size or page_size
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError, NotFoundError
-from ._core import Op
 from . import datasets, documents
+from ._core import Op
 
 __all__ = ["all_datasets", "find_document", "locate_documents"]
 
@@ -26,12 +26,14 @@ def all_datasets(d: Dialect) -> Op[list[dict[str, Any]]]:
 
 
 def find_document(d: Dialect, *, id: str | None, name: str | None) -> Op[dict[str, Any]]:
-    """The first document with this id (or name) in any dataset."""
+    """The first document with this id (or, without an id, this name) in any dataset."""
     if not id and not name:
         raise InvalidArgumentError("get_document needs an id or a name")
     for ds in (yield from all_datasets(d)):
         try:
-            docs, _ = yield from documents.list_page(d, ds["id"], 1, 1, id=id, name=name)
+            docs, _ = yield from documents.list_page(
+                d, ds["id"], 1, 1, id=id or None, name=None if id else name
+            )
         except NotFoundError:
             continue
         for doc in docs:
