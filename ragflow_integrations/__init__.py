@@ -1,8 +1,8 @@
 """A typed client for the RAGFlow HTTP API, v0.13 to v0.27, sync and async.
 
-    from ragflow_integrations import RAGFlow
-    rag = RAGFlow(api_key="ragflow-...", base_url="http://localhost:9380")
-    ds = rag.create_dataset(name="kb_1")
+from ragflow_integrations import RAGFlow
+rag = RAGFlow(api_key="ragflow-...", base_url="http://localhost:9380")
+ds = rag.create_dataset(name="kb_1")
 """
 
 from ._async_client import AsyncRAGFlow

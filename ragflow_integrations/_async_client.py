@@ -49,7 +49,8 @@ _Acc = AnswerAccumulator | OpenAIAccumulator
 
 class AsyncRAGFlow(BaseClient):
     """The async twin of :class:`RAGFlow`: the same operations as coroutines, on one
-    ``httpx.AsyncClient`` pool. Use ``async with AsyncRAGFlow(...) as rag:`` or ``await rag.aclose()``.
+    ``httpx.AsyncClient`` pool. Use ``async with AsyncRAGFlow(...) as rag:`` or
+    ``await rag.aclose()``.
     """
 
     def __init__(
@@ -65,11 +66,19 @@ class AsyncRAGFlow(BaseClient):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
-            api_key, base_url, version, server_version=server_version, timeout=timeout,
-            connect_timeout=connect_timeout, max_retries=max_retries,
+            api_key,
+            base_url,
+            version,
+            server_version=server_version,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
         )
         self._transport = AsyncTransport(
-            self.base_url, self._api_key, timeout=self.timeout, max_retries=max_retries,
+            self.base_url,
+            self._api_key,
+            timeout=self.timeout,
+            max_retries=max_retries,
             client=http_client,
         )
 
@@ -160,8 +169,18 @@ class AsyncRAGFlow(BaseClient):
         **extra: Any,
     ) -> AsyncDataSet:
         """Create a dataset (see :meth:`RAGFlow.create_dataset`)."""
-        fields = dataset_fields(name, avatar, description, language, permission, parse_method,
-                                parser_config, chunk_method, embedding_model, extra)
+        fields = dataset_fields(
+            name,
+            avatar,
+            description,
+            language,
+            permission,
+            parse_method,
+            parser_config,
+            chunk_method,
+            embedding_model,
+            extra,
+        )
         return self._wrap(AsyncDataSet, await self._run(lambda d: datasets.create(d, fields)))
 
     async def list_datasets(
@@ -175,8 +194,9 @@ class AsyncRAGFlow(BaseClient):
     ) -> ModelList[AsyncDataSet]:
         """One page of datasets."""
         data = await self._run(
-            lambda d: datasets.list_window(d, page, page_size, orderby=orderby, desc=desc,
-                                           id=id, name=name)
+            lambda d: datasets.list_window(
+                d, page, page_size, orderby=orderby, desc=desc, id=id, name=name
+            )
         )
         return self._wrap_all(AsyncDataSet, data)
 
@@ -193,7 +213,9 @@ class AsyncRAGFlow(BaseClient):
 
     async def get_dataset(self, name: str | None = None, *, id: str | None = None) -> AsyncDataSet:
         """One dataset by name (or ``id=``)."""
-        return self._wrap(AsyncDataSet, await self._run(lambda d: datasets.get(d, id=id, name=name)))
+        return self._wrap(
+            AsyncDataSet, await self._run(lambda d: datasets.get(d, id=id, name=name))
+        )
 
     async def delete_datasets(
         self, ids: list[str] | None = None, *, delete_all: bool = False
@@ -231,7 +253,9 @@ class AsyncRAGFlow(BaseClient):
     ) -> AsyncIterator[AsyncDocument]:
         page = 1
         while True:
-            batch = await self._list_documents(dataset_id, page=page, page_size=page_size, **filters)
+            batch = await self._list_documents(
+                dataset_id, page=page, page_size=page_size, **filters
+            )
             for item in batch:
                 yield item
             if len(batch) < page_size:
@@ -265,8 +289,9 @@ class AsyncRAGFlow(BaseClient):
     async def _list_chunks(self, doc: AsyncDocument, **kw: Any) -> ModelList[Chunk]:
         page, page_size = kw.pop("page"), kw.pop("page_size")
         data = await self._run(
-            lambda d: chunks.list_window(d, doc.dataset_id, doc.id, (page - 1) * page_size,
-                                         page_size, **kw)
+            lambda d: chunks.list_window(
+                d, doc.dataset_id, doc.id, (page - 1) * page_size, page_size, **kw
+            )
         )
         return self._wrap_all(Chunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
 
@@ -298,10 +323,20 @@ class AsyncRAGFlow(BaseClient):
         **options: Any,
     ) -> ModelList[Chunk]:
         """Retrieve chunks (see :meth:`RAGFlow.retrieval`)."""
-        options.update(similarity_threshold=similarity_threshold,
-                       vector_similarity_weight=vector_similarity_weight, top_k=top_k)
-        return await self._retrieve(question, ids_of(datasets, "datasets") or [],
-                                    ids_of(documents, "documents"), offset, limit, filter, options)
+        options.update(
+            similarity_threshold=similarity_threshold,
+            vector_similarity_weight=vector_similarity_weight,
+            top_k=top_k,
+        )
+        return await self._retrieve(
+            question,
+            ids_of(datasets, "datasets") or [],
+            ids_of(documents, "documents"),
+            offset,
+            limit,
+            filter,
+            options,
+        )
 
     async def retrieve(
         self,
@@ -326,23 +361,49 @@ class AsyncRAGFlow(BaseClient):
     ) -> ModelList[Chunk]:
         """Retrieve chunks (see :meth:`RAGFlow.retrieve`)."""
         return await self._retrieve(
-            question, ids_of(dataset_ids, "dataset_ids") or [], ids_of(document_ids, "document_ids"),
-            (page - 1) * page_size, page_size, filter,
-            dict(similarity_threshold=similarity_threshold,
-                 vector_similarity_weight=vector_similarity_weight, top_k=top_k,
-                 rerank_id=rerank_id, keyword=keyword, highlight=highlight,
-                 metadata_condition=metadata_condition, cross_languages=cross_languages,
-                 use_kg=use_kg, toc_enhance=toc_enhance, **extra),
+            question,
+            ids_of(dataset_ids, "dataset_ids") or [],
+            ids_of(document_ids, "document_ids"),
+            (page - 1) * page_size,
+            page_size,
+            filter,
+            dict(
+                similarity_threshold=similarity_threshold,
+                vector_similarity_weight=vector_similarity_weight,
+                top_k=top_k,
+                rerank_id=rerank_id,
+                keyword=keyword,
+                highlight=highlight,
+                metadata_condition=metadata_condition,
+                cross_languages=cross_languages,
+                use_kg=use_kg,
+                toc_enhance=toc_enhance,
+                **extra,
+            ),
         )
 
     async def _retrieve(
-        self, question: str, dataset_ids: list[str], document_ids: list[str] | None,
-        start: int, count: int, filter: Any, options: dict[str, Any],
+        self,
+        question: str,
+        dataset_ids: list[str],
+        document_ids: list[str] | None,
+        start: int,
+        count: int,
+        filter: Any,
+        options: dict[str, Any],
     ) -> ModelList[Chunk]:
         page, skip = _page_of(start, count)
         found = await self._run(
-            lambda d: retrieval.retrieve(d, question, dataset_ids, document_ids, page=page,
-                                         page_size=count + skip, filter=filter, **options)
+            lambda d: retrieval.retrieve(
+                d,
+                question,
+                dataset_ids,
+                document_ids,
+                page=page,
+                page_size=count + skip,
+                filter=filter,
+                **options,
+            )
         )
         return self._wrap_all(Chunk, found[skip:])
 
@@ -377,11 +438,15 @@ class AsyncRAGFlow(BaseClient):
             cap = d.max_page_size or page_size
 
             def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
-                return (yield from chats.list_page(d, p, size, orderby=orderby, desc=desc,
-                                                   id=id, name=name))
+                return (
+                    yield from chats.list_page(
+                        d, p, size, orderby=orderby, desc=desc, id=id, name=name
+                    )
+                )
 
-            return (yield from fetch_window(one, (page - 1) * page_size, page_size,
-                                            min(page_size, cap)))
+            return (
+                yield from fetch_window(one, (page - 1) * page_size, page_size, min(page_size, cap))
+            )
 
         return self._wrap_all(AsyncChat, await self._run(op))
 
@@ -407,6 +472,10 @@ class AsyncRAGFlow(BaseClient):
         data = await self._run(lambda d: sessions.get(d, chat_id, session_id))
         return self._wrap(AsyncSession, data, chat_id=chat_id)
 
+    def session(self, chat_id: str, session_id: str) -> AsyncSession:
+        """A handle on an existing session, made without a request (``ask`` continues it)."""
+        return self._wrap(AsyncSession, {"id": session_id, "chat_id": chat_id})
+
     async def _update_session(self, sess: AsyncSession, changes: dict[str, Any]) -> None:
         await self._run(lambda d: sessions.update(d, sess.chat_id, sess.id, changes))
         _apply(sess, changes, None, AsyncSession)
@@ -418,31 +487,42 @@ class AsyncRAGFlow(BaseClient):
         await self._run(lambda d: sessions.delete(d, chat_id, id_list, delete_all=delete_all))
 
     async def _ask(self, sess: AsyncSession, question: str, extra: dict[str, Any]) -> Message:
-        return await self._run(
-            lambda d: completions.ask(d, sess.chat_id, sess.id, question, extra)
-        )
+        return await self._run(lambda d: completions.ask(d, sess.chat_id, sess.id, question, extra))
 
     async def _ask_stream(
         self, sess: AsyncSession, question: str, extra: dict[str, Any]
     ) -> AsyncIterator[Message]:
         d = await self._dialect()
         history = await self._drive(completions.history_for(d, sess.chat_id, sess.id))
-        req = completions.ask_request(d, sess.chat_id, sess.id, question, stream=True,
-                                      extra=extra, history=history)
+        req = completions.ask_request(
+            d, sess.chat_id, sess.id, question, stream=True, extra=extra, history=history
+        )
         async for message in self._stream(req, completions.stream_accumulator(d, extra)):
             yield message
 
     # -- OpenAI-compatible ----------------------------------------------------------------
     @overload
     async def openai_chat_completion(
-        self, chat_id: str, messages: list[dict[str, Any]], stream: Literal[False] = False,
-        reference: bool = True, *, model: str | None = None, **generation: Any,
+        self,
+        chat_id: str,
+        messages: list[dict[str, Any]],
+        stream: Literal[False] = False,
+        reference: bool = True,
+        *,
+        model: str | None = None,
+        **generation: Any,
     ) -> ChatCompletion: ...
 
     @overload
     async def openai_chat_completion(
-        self, chat_id: str, messages: list[dict[str, Any]], stream: Literal[True],
-        reference: bool = True, *, model: str | None = None, **generation: Any,
+        self,
+        chat_id: str,
+        messages: list[dict[str, Any]],
+        stream: Literal[True],
+        reference: bool = True,
+        *,
+        model: str | None = None,
+        **generation: Any,
     ) -> AsyncIterator[ChatCompletionChunk]: ...
 
     async def openai_chat_completion(
@@ -459,8 +539,15 @@ class AsyncRAGFlow(BaseClient):
         with ``stream=True`` the awaited result is an async iterator of deltas.
         """
         d = await self._dialect()
-        req = completions.openai_request(d, chat_id, messages, stream=stream, reference=reference,
-                                         model=model, generation=dict(generation))
+        req = completions.openai_request(
+            d,
+            chat_id,
+            messages,
+            stream=stream,
+            reference=reference,
+            model=model,
+            generation=dict(generation),
+        )
         if stream:
             return self._stream(req, OpenAIAccumulator())
         resp = await self._transport.send(req)

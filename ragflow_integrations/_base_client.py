@@ -67,9 +67,7 @@ class BaseClient:
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("RAGFLOW_API_KEY")
         if not key:
-            raise RAGFlowConfigError(
-                "no RAGFlow API key: pass api_key=... or set RAGFLOW_API_KEY"
-            )
+            raise RAGFlowConfigError("no RAGFlow API key: pass api_key=... or set RAGFLOW_API_KEY")
         url = base_url or os.environ.get("RAGFLOW_BASE_URL") or os.environ.get("RAGFLOW_API_URL")
         url = url or DEFAULT_BASE_URL
         if not url.startswith(("http://", "https://")):
@@ -154,8 +152,14 @@ def chat_fields(
 ) -> dict[str, Any]:
     """The fields of a new chat assistant from the draft's and the SDK's argument names."""
     ids = ids_of(dataset_ids if dataset_ids is not None else knowledgebases, "knowledgebases")
-    return {"name": name, "avatar": avatar or None, "dataset_ids": ids or [], "llm": llm,
-            "prompt": prompt, **extra}
+    return {
+        "name": name,
+        "avatar": avatar or None,
+        "dataset_ids": ids or [],
+        "llm": llm,
+        "prompt": prompt,
+        **extra,
+    }
 
 
 def window(offset: int, limit: int) -> tuple[int, int | None]:

@@ -72,13 +72,21 @@ class RAGFlow(BaseClient):
         http_session: requests.Session | None = None,
     ) -> None:
         super().__init__(
-            api_key, base_url, version, server_version=server_version, timeout=timeout,
-            connect_timeout=connect_timeout, max_retries=max_retries,
+            api_key,
+            base_url,
+            version,
+            server_version=server_version,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
         )
         from ._transport import SyncTransport
 
         self._transport = SyncTransport(
-            self.base_url, self._api_key, timeout=self.timeout, max_retries=max_retries,
+            self.base_url,
+            self._api_key,
+            timeout=self.timeout,
+            max_retries=max_retries,
             session=http_session,
         )
 
@@ -169,8 +177,18 @@ class RAGFlow(BaseClient):
         """Create a dataset. Arguments the server's version refuses (``language`` after
         v0.18, the read-only counts) are not sent.
         """
-        fields = dataset_fields(name, avatar, description, language, permission, parse_method,
-                                parser_config, chunk_method, embedding_model, extra)
+        fields = dataset_fields(
+            name,
+            avatar,
+            description,
+            language,
+            permission,
+            parse_method,
+            parser_config,
+            chunk_method,
+            embedding_model,
+            extra,
+        )
         return self._wrap(DataSet, self._run(lambda d: datasets.create(d, fields)))
 
     def list_datasets(
@@ -184,8 +202,9 @@ class RAGFlow(BaseClient):
     ) -> ModelList[DataSet]:
         """One page of datasets (a filter that matches nothing is an error on the server)."""
         data = self._run(
-            lambda d: datasets.list_window(d, page, page_size, orderby=orderby, desc=desc,
-                                           id=id, name=name)
+            lambda d: datasets.list_window(
+                d, page, page_size, orderby=orderby, desc=desc, id=id, name=name
+            )
         )
         return self._wrap_all(DataSet, data)
 
@@ -248,7 +267,9 @@ class RAGFlow(BaseClient):
         )
         return self._wrap_all(Document, docs, dataset_id=dataset_id)
 
-    def _iter_documents(self, dataset_id: str, page_size: int, **filters: Any) -> Iterator[Document]:
+    def _iter_documents(
+        self, dataset_id: str, page_size: int, **filters: Any
+    ) -> Iterator[Document]:
         page = 1
         while True:
             batch = self._list_documents(dataset_id, page=page, page_size=page_size, **filters)
@@ -302,8 +323,9 @@ class RAGFlow(BaseClient):
 
         def op(d: Dialect) -> Op[None]:
             for dataset_id, docs in (yield from lookup.locate_documents(d, id_list)).items():
-                running = [doc["id"] for doc in docs
-                           if Document.model_validate(doc).run == "RUNNING"]
+                running = [
+                    doc["id"] for doc in docs if Document.model_validate(doc).run == "RUNNING"
+                ]
                 yield from documents.cancel_parse(d, dataset_id, running)
 
         self._run(op)
@@ -311,9 +333,7 @@ class RAGFlow(BaseClient):
     def _join(self, doc: Document, interval: float, timeout: float) -> Iterator[tuple[float, str]]:
         deadline = time.monotonic() + timeout
         while True:
-            fresh = self._run(
-                lambda d: documents.list_window(d, doc.dataset_id, 0, 1, id=doc.id)
-            )
+            fresh = self._run(lambda d: documents.list_window(d, doc.dataset_id, 0, 1, id=doc.id))
             if fresh:
                 doc._refresh(Document.model_validate({"dataset_id": doc.dataset_id, **fresh[0]}))
             if doc.run == "FAIL" or doc.progress < 0:
@@ -346,8 +366,9 @@ class RAGFlow(BaseClient):
     def _list_chunks(self, doc: Document, **kw: Any) -> ModelList[Chunk]:
         page, page_size = kw.pop("page"), kw.pop("page_size")
         data = self._run(
-            lambda d: chunks.list_window(d, doc.dataset_id, doc.id, (page - 1) * page_size,
-                                         page_size, **kw)
+            lambda d: chunks.list_window(
+                d, doc.dataset_id, doc.id, (page - 1) * page_size, page_size, **kw
+            )
         )
         return self._wrap_all(Chunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
 
@@ -376,7 +397,11 @@ class RAGFlow(BaseClient):
         _apply(chunk, changes, None, Chunk)
 
     def _delete_chunks(
-        self, dataset_id: str, document_id: str, ids: list[str] | None, *,
+        self,
+        dataset_id: str,
+        document_id: str,
+        ids: list[str] | None,
+        *,
         delete_all: bool = False,
     ) -> None:
         id_list = ids_of(ids, "ids")
@@ -413,13 +438,25 @@ class RAGFlow(BaseClient):
         ``filter`` filters on document metadata exactly on every version.
         """
         return self._retrieve(
-            question, ids_of(datasets, "datasets") or [], ids_of(documents, "documents"),
-            offset, limit, filter,
-            dict(similarity_threshold=similarity_threshold,
-                 vector_similarity_weight=vector_similarity_weight, top_k=top_k,
-                 rerank_id=rerank_id, keyword=keyword, highlight=highlight,
-                 metadata_condition=metadata_condition, cross_languages=cross_languages,
-                 use_kg=use_kg, toc_enhance=toc_enhance, **extra),
+            question,
+            ids_of(datasets, "datasets") or [],
+            ids_of(documents, "documents"),
+            offset,
+            limit,
+            filter,
+            dict(
+                similarity_threshold=similarity_threshold,
+                vector_similarity_weight=vector_similarity_weight,
+                top_k=top_k,
+                rerank_id=rerank_id,
+                keyword=keyword,
+                highlight=highlight,
+                metadata_condition=metadata_condition,
+                cross_languages=cross_languages,
+                use_kg=use_kg,
+                toc_enhance=toc_enhance,
+                **extra,
+            ),
         )
 
     def retrieve(
@@ -445,23 +482,49 @@ class RAGFlow(BaseClient):
     ) -> ModelList[Chunk]:
         """Retrieve chunks (the released SDK's signature): one page of results."""
         return self._retrieve(
-            question, ids_of(dataset_ids, "dataset_ids") or [], ids_of(document_ids, "document_ids"),
-            (page - 1) * page_size, page_size, filter,
-            dict(similarity_threshold=similarity_threshold,
-                 vector_similarity_weight=vector_similarity_weight, top_k=top_k,
-                 rerank_id=rerank_id, keyword=keyword, highlight=highlight,
-                 metadata_condition=metadata_condition, cross_languages=cross_languages,
-                 use_kg=use_kg, toc_enhance=toc_enhance, **extra),
+            question,
+            ids_of(dataset_ids, "dataset_ids") or [],
+            ids_of(document_ids, "document_ids"),
+            (page - 1) * page_size,
+            page_size,
+            filter,
+            dict(
+                similarity_threshold=similarity_threshold,
+                vector_similarity_weight=vector_similarity_weight,
+                top_k=top_k,
+                rerank_id=rerank_id,
+                keyword=keyword,
+                highlight=highlight,
+                metadata_condition=metadata_condition,
+                cross_languages=cross_languages,
+                use_kg=use_kg,
+                toc_enhance=toc_enhance,
+                **extra,
+            ),
         )
 
     def _retrieve(
-        self, question: str, dataset_ids: list[str], document_ids: list[str] | None,
-        start: int, count: int, filter: Any, options: dict[str, Any],
+        self,
+        question: str,
+        dataset_ids: list[str],
+        document_ids: list[str] | None,
+        start: int,
+        count: int,
+        filter: Any,
+        options: dict[str, Any],
     ) -> ModelList[Chunk]:
         page, skip = _page_of(start, count)
         found = self._run(
-            lambda d: retrieval.retrieve(d, question, dataset_ids, document_ids, page=page,
-                                         page_size=count + skip, filter=filter, **options)
+            lambda d: retrieval.retrieve(
+                d,
+                question,
+                dataset_ids,
+                document_ids,
+                page=page,
+                page_size=count + skip,
+                filter=filter,
+                **options,
+            )
         )
         return self._wrap_all(Chunk, found[skip:])
 
@@ -499,13 +562,17 @@ class RAGFlow(BaseClient):
             cap = d.max_page_size or page_size
 
             def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
-                return (yield from chats.list_page(d, p, size, orderby=orderby, desc=desc,
-                                                   id=id, name=name))
+                return (
+                    yield from chats.list_page(
+                        d, p, size, orderby=orderby, desc=desc, id=id, name=name
+                    )
+                )
 
             from ._operations._core import fetch_window
 
-            return (yield from fetch_window(one, (page - 1) * page_size, page_size,
-                                            min(page_size, cap)))
+            return (
+                yield from fetch_window(one, (page - 1) * page_size, page_size, min(page_size, cap))
+            )
 
         return self._wrap_all(Chat, self._run(op))
 
@@ -541,6 +608,10 @@ class RAGFlow(BaseClient):
         data = self._run(lambda d: sessions.get(d, chat_id, session_id))
         return self._wrap(Session, data, chat_id=chat_id)
 
+    def session(self, chat_id: str, session_id: str) -> Session:
+        """A handle on an existing session, made without a request (``ask`` continues it)."""
+        return self._wrap(Session, {"id": session_id, "chat_id": chat_id})
+
     def _update_session(self, sess: Session, changes: dict[str, Any]) -> None:
         self._run(lambda d: sessions.update(d, sess.chat_id, sess.id, changes))
         _apply(sess, changes, None, Session)
@@ -557,21 +628,34 @@ class RAGFlow(BaseClient):
     def _ask_stream(self, sess: Session, question: str, extra: dict[str, Any]) -> Iterator[Message]:
         d = self._dialect()
         history = self._drive(completions.history_for(d, sess.chat_id, sess.id))
-        req = completions.ask_request(d, sess.chat_id, sess.id, question, stream=True,
-                                      extra=extra, history=history)
+        req = completions.ask_request(
+            d, sess.chat_id, sess.id, question, stream=True, extra=extra, history=history
+        )
         yield from self._stream(req, completions.stream_accumulator(d, extra))
 
     # -- OpenAI-compatible ----------------------------------------------------------------
     @overload
     def openai_chat_completion(
-        self, chat_id: str, messages: list[dict[str, Any]], stream: Literal[False] = False,
-        reference: bool = True, *, model: str | None = None, **generation: Any,
+        self,
+        chat_id: str,
+        messages: list[dict[str, Any]],
+        stream: Literal[False] = False,
+        reference: bool = True,
+        *,
+        model: str | None = None,
+        **generation: Any,
     ) -> ChatCompletion: ...
 
     @overload
     def openai_chat_completion(
-        self, chat_id: str, messages: list[dict[str, Any]], stream: Literal[True],
-        reference: bool = True, *, model: str | None = None, **generation: Any,
+        self,
+        chat_id: str,
+        messages: list[dict[str, Any]],
+        stream: Literal[True],
+        reference: bool = True,
+        *,
+        model: str | None = None,
+        **generation: Any,
     ) -> Iterator[ChatCompletionChunk]: ...
 
     def openai_chat_completion(
@@ -588,8 +672,15 @@ class RAGFlow(BaseClient):
         and usage; with ``stream=True`` an iterator of deltas whose last item carries them.
         """
         d = self._dialect()
-        req = completions.openai_request(d, chat_id, messages, stream=stream, reference=reference,
-                                         model=model, generation=dict(generation))
+        req = completions.openai_request(
+            d,
+            chat_id,
+            messages,
+            stream=stream,
+            reference=reference,
+            model=model,
+            generation=dict(generation),
+        )
         if stream:
             return self._stream(req, OpenAIAccumulator())
 
@@ -622,8 +713,11 @@ def _apply(model: Any, changes: dict[str, Any], data: Any, cls: type[Any]) -> No
         model._refresh(cls.model_validate(data))
         return
     for key, value in changes.items():
-        key = {"parse_method": "chunk_method", "parser_method": "chunk_method",
-               "knowledgebases": "dataset_ids"}.get(key, key)
+        key = {
+            "parse_method": "chunk_method",
+            "parser_method": "chunk_method",
+            "knowledgebases": "dataset_ids",
+        }.get(key, key)
         if key in type(model).model_fields:
             setattr(model, key, value)
     model._saved = model.model_dump()

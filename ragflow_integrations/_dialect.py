@@ -109,7 +109,8 @@ class Dialect:
 
             raise UnsupportedFeatureError(
                 f"{what} needs RAGFlow {format_version(FEATURES[feature])} or newer; "
-                f"this server is {self.name}"
+                f"this server is {self.name}",
+                feature=feature,
             )
 
     # -- paging [1.5] -------------------------------------------------------------------

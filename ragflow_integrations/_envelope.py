@@ -1,4 +1,4 @@
-"""RAGFlow's reply envelope: ``{"code": 0, "data": ...}`` or an error, as a result or a typed error."""
+"""RAGFlow's reply envelope (``{"code": 0, "data": ...}``) as a result or a typed error."""
 
 from __future__ import annotations
 
@@ -67,7 +67,10 @@ def parse_envelope(resp: Response, req: Request) -> Envelope:
         raw = None
         if resp.status >= 400:
             raise make_status_error(
-                req, resp.status, None, f"HTTP {resp.status} with a non-JSON body: {_snippet(resp.body)!r}",
+                req,
+                resp.status,
+                None,
+                f"HTTP {resp.status} with a non-JSON body: {_snippet(resp.body)!r}",
                 resp.body,
             ) from None
         raise APIResponseValidationError(

@@ -42,8 +42,8 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "DeleteAllRequiredError",
-    "InvalidArgumentError",
     "InternalServerError",
+    "InvalidArgumentError",
     "NotFoundError",
     "ParseError",
     "ParseTimeoutError",
@@ -69,7 +69,15 @@ class InvalidArgumentError(RAGFlowError, ValueError):
 
 
 class UnsupportedFeatureError(RAGFlowError):
-    """The connected server's version does not have the requested feature."""
+    """The connected server's version does not have the requested feature.
+
+    ``feature`` names it (a key of the dialect's feature table, e.g. ``"openai_compat"``)
+    when the version check raised it.
+    """
+
+    def __init__(self, message: str, *, feature: str | None = None) -> None:
+        super().__init__(message)
+        self.feature = feature
 
 
 class DeleteAllRequiredError(InvalidArgumentError):

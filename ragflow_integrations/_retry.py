@@ -35,7 +35,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """The wait the server asks for: ``retry-after-ms``, or ``Retry-After`` in seconds or as a date."""
+    """The wait asked for: ``retry-after-ms``, or ``Retry-After`` in seconds or as a date."""
     raw_ms = _header(headers, "retry-after-ms")
     if raw_ms is not None:
         try:

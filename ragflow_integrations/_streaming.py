@@ -86,7 +86,7 @@ def normalise_citations(text: str) -> str:
 
 
 def split_think(text: str) -> tuple[str, str]:
-    """Split ``<think>...</think>answer`` into ``(reasoning, answer)``; an open think is all reasoning."""
+    """Split ``<think>...</think>answer`` into ``(reasoning, answer)``; an open think is reasoning."""
     stripped = text.lstrip()
     if not stripped.startswith(_THINK_OPEN):
         return "", text
@@ -256,7 +256,8 @@ class OpenAIAccumulator:
         if "choices" not in event:
             code = event.get("code")
             raise StreamError(
-                f"the server reported an error inside the stream: {event.get('message')} (code {code})",
+                "the server reported an error inside the stream: "
+                f"{event.get('message')} (code {code})",
                 code=code if isinstance(code, int) else None,
                 body=event,
                 partial=self.last,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import requests
@@ -22,7 +22,6 @@ from ._retry import retry_delay, should_retry_status
 
 __all__ = ["AsyncStream", "AsyncTransport", "SyncStream", "SyncTransport", "api_root"]
 
-_T = TypeVar("_T")
 _USER_AGENT = "ragflow-integrations"
 
 
@@ -96,12 +95,19 @@ def _connection_error(req: Request, exc: Exception, timed_out: bool) -> APIConne
 class _RetryLoop:
     """The retry decisions both transports share."""
 
-    def __init__(self, max_retries: int, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, max_retries: int) -> None:
         self.max_retries = max_retries
-        self.sleep = sleep
 
-    def delay_after_status(self, req: Request, attempt: int, status: int, headers: Any) -> float | None:
-        if attempt >= self.max_retries or not should_retry_status(status, idempotent=req.idempotent):
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds)
+
+    def delay_after_status(
+        self, req: Request, attempt: int, status: int, headers: Any
+    ) -> float | None:
+        if attempt >= self.max_retries or not should_retry_status(
+            status, idempotent=req.idempotent
+        ):
             return None
         return retry_delay(attempt, headers)
 
@@ -198,13 +204,11 @@ class AsyncTransport:
         timeout: Timeout,
         max_retries: int,
         client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.root = api_root(base_url)
         self._auth = f"Bearer {api_key}"
         self.timeout = timeout
         self._retry = _RetryLoop(max_retries)
-        self._sleep = sleep
         self._client = client or httpx.AsyncClient()
 
     async def _send(self, req: Request) -> httpx.Response:
@@ -235,7 +239,7 @@ class AsyncTransport:
                 if delay is None:
                     return resp
                 await resp.aclose()
-            await self._sleep(delay)
+            await asyncio.sleep(delay)
             attempt += 1
 
     async def send(self, req: Request) -> Response:

@@ -40,12 +40,12 @@ def call(req: Request) -> Op[Any]:
 
 
 def flag(value: bool) -> str:
-    """Booleans in query strings: ``"True"``/``"False"`` (old document lists know only ``"False"``)."""
+    """Booleans in query strings as ``"True"``/``"False"`` (old servers know only ``"False"``)."""
     return "True" if value else "False"
 
 
 def query(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Query parameters without ``None`` values; lists repeat the key; bools as ``True``/``False``."""
+    """Query parameters without ``None`` values; lists repeat the key; bools via :func:`flag`."""
     out: list[tuple[str, str]] = []
     for key, value in params.items():
         if value is None:
@@ -134,7 +134,7 @@ def delete_body(
         raise DeleteAllRequiredError(
             f"{what} needs the ids to delete; to delete everything, pass delete_all=True"
         )
-    id_list = [i for i in ids]
+    id_list = list(ids)
     if not id_list:
         return None
     if any(not isinstance(i, str) or not i for i in id_list):

@@ -13,11 +13,20 @@ from ._core import Op, call, delete_body, expect_dict, expect_list, query
 __all__ = ["create", "delete", "get", "list_page", "to_dialog", "update"]
 
 _LLM_SETTINGS = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "max_tokens")
-_PROMPT_CONFIG = {"prompt": "system", "opener": "prologue", "variables": "parameters",
-                  "show_quote": "quote", "empty_response": "empty_response"}
-_PROMPT_TOP = {"similarity_threshold": "similarity_threshold", "top_n": "top_n",
-               "rerank_model": "rerank_id", "keywords_similarity_weight": "vector_similarity_weight",
-               "top_k": "top_k"}
+_PROMPT_CONFIG = {
+    "prompt": "system",
+    "opener": "prologue",
+    "variables": "parameters",
+    "show_quote": "quote",
+    "empty_response": "empty_response",
+}
+_PROMPT_TOP = {
+    "similarity_threshold": "similarity_threshold",
+    "top_n": "top_n",
+    "rerank_model": "rerank_id",
+    "keywords_similarity_weight": "vector_similarity_weight",
+    "top_k": "top_k",
+}
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -27,14 +36,18 @@ def _plain(value: Any) -> dict[str, Any]:
     if hasattr(value, "model_dump"):
         value = value.model_dump(exclude_none=True)
     if not isinstance(value, dict):
-        raise InvalidArgumentError(f"llm and prompt must be dicts or models, got {type(value).__name__}")
+        raise InvalidArgumentError(
+            f"llm and prompt must be dicts or models, got {type(value).__name__}"
+        )
     out = {k: v for k, v in value.items() if v is not None}
     if "max_token" in out:
         out.setdefault("max_tokens", out.pop("max_token"))
     return out
 
 
-def to_dialog(fields: dict[str, Any], *, merge_into: dict[str, Any] | None = None) -> dict[str, Any]:
+def to_dialog(
+    fields: dict[str, Any], *, merge_into: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Translate the draft's ``avatar``/``llm``/``prompt`` keys into a v0.25+ dialog body.
 
     ``merge_into`` is the current chat (for updates): nested settings are merged, since a
@@ -97,12 +110,23 @@ def create(d: Dialect, fields: dict[str, Any]) -> Op[dict[str, Any]]:
 
 
 def list_page(
-    d: Dialect, page: int, page_size: int, *, orderby: str = "create_time", desc: bool = True,
-    id: str | None = None, name: str | None = None,
+    d: Dialect,
+    page: int,
+    page_size: int,
+    *,
+    orderby: str = "create_time",
+    desc: bool = True,
+    id: str | None = None,
+    name: str | None = None,
 ) -> Op[list[dict[str, Any]]]:
     """One page of chat assistants (a list up to v0.24, ``{"chats": [...]}`` after)."""
-    params = {**d.page_params(page, page_size), "orderby": orderby, "desc": desc, "id": id,
-              "name": name}
+    params = {
+        **d.page_params(page, page_size),
+        "orderby": orderby,
+        "desc": desc,
+        "id": id,
+        "name": name,
+    }
     req = Request("GET", "/chats", "list chats", params=query(params))
     data = yield from call(req)
     if isinstance(data, dict):

@@ -29,7 +29,10 @@ def add(
     """Add a chunk; returns it."""
     if not isinstance(content, str) or not content.strip():
         raise InvalidArgumentError("add_chunk needs non-empty content")
-    body: dict[str, Any] = {"content": content, "important_keywords": list(important_keywords or [])}
+    body: dict[str, Any] = {
+        "content": content,
+        "important_keywords": list(important_keywords or []),
+    }
     if questions:
         d.require("questions", "chunk questions")
         body["questions"] = list(questions)
@@ -60,8 +63,13 @@ def list_page(
 
 
 def list_window(
-    d: Dialect, dataset_id: str, document_id: str, start: int, count: int | None,
-    keywords: str | None = None, id: str | None = None,
+    d: Dialect,
+    dataset_id: str,
+    document_id: str,
+    start: int,
+    count: int | None,
+    keywords: str | None = None,
+    id: str | None = None,
 ) -> Op[list[dict[str, Any]]]:
     """Chunks ``[start, start + count)`` (``count=None``: all)."""
     cap = d.max_page_size or 1024
@@ -91,7 +99,9 @@ def update(
     if not body:
         return None
     req = Request(
-        d.chunk_update_method, f"{_path(dataset_id, document_id)}/{chunk_id}", "update chunk",
+        d.chunk_update_method,
+        f"{_path(dataset_id, document_id)}/{chunk_id}",
+        "update chunk",
         json=body,
     )
     yield from call(req)
@@ -99,13 +109,15 @@ def update(
 
 
 def delete(
-    d: Dialect, dataset_id: str, document_id: str, ids: list[str] | None, *,
+    d: Dialect,
+    dataset_id: str,
+    document_id: str,
+    ids: list[str] | None,
+    *,
     delete_all: bool = False,
 ) -> Op[None]:
     """Delete chunks; never sends an empty list where it would mean "all"."""
-    body = delete_body(
-        d.delete_mode("chunks"), ids, delete_all, "delete_chunks", key="chunk_ids"
-    )
+    body = delete_body(d.delete_mode("chunks"), ids, delete_all, "delete_chunks", key="chunk_ids")
     if body is None:
         return None
     req = Request("DELETE", _path(dataset_id, document_id), "delete chunks", json=body)

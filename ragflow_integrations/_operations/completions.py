@@ -10,8 +10,8 @@ from .._http import Request
 from .._streaming import AnswerAccumulator, normalise_citations, parse_reference, split_think
 from ..types.openai import ChatCompletion, Usage
 from ..types.session import Message
-from ._core import Op, call, expect_dict
 from . import sessions
+from ._core import Op, call, expect_dict
 
 __all__ = ["ask", "ask_request", "openai_request", "parse_openai"]
 
@@ -95,8 +95,9 @@ def ask(
     if isinstance(data, str) and data.startswith("data:"):
         # 0.17-0.19 answer a session-less call with the raw SSE text; decode it.
         acc = AnswerAccumulator(cumulative=True)
-        messages = [m for line in data.split("\n\n") if line.startswith("data:")
-                    for m in acc.feed(line[5:])]
+        messages = [
+            m for line in data.split("\n\n") if line.startswith("data:") for m in acc.feed(line[5:])
+        ]
         return messages[-1] if messages else acc.finish()
     return message_from_answer(data, req)
 
@@ -144,8 +145,14 @@ def openai_request(
         if d.version >= (0, 25, 1)
         else f"/chats_openai/{chat_id}/chat/completions"
     )
-    return Request("POST", path, "OpenAI-compatible chat completion", json=body,
-                   stream=stream, idempotent=False)
+    return Request(
+        "POST",
+        path,
+        "OpenAI-compatible chat completion",
+        json=body,
+        stream=stream,
+        idempotent=False,
+    )
 
 
 def parse_openai(raw: Any, req: Request) -> ChatCompletion:

@@ -39,8 +39,12 @@ def upload(d: Dialect, dataset_id: str, files: list[tuple[str, bytes]]) -> Op[li
             )
     content, content_type = encode_multipart([(n, bytes(b)) for n, b in files])
     req = Request(
-        "POST", f"/datasets/{dataset_id}/documents", "upload documents",
-        content=content, content_type=content_type, idempotent=False,
+        "POST",
+        f"/datasets/{dataset_id}/documents",
+        "upload documents",
+        content=content,
+        content_type=content_type,
+        idempotent=False,
     )
     return expect_list((yield from call(req)), req)
 
@@ -59,13 +63,21 @@ def list_page(
     **filters: Any,
 ) -> Op[tuple[list[dict[str, Any]], int]]:
     """One page of a dataset's documents and the server's total."""
-    params: dict[str, Any] = {**d.page_params(page, page_size), "orderby": orderby,
-                              "desc": desc, "keywords": keywords, "id": id, "name": name}
+    params: dict[str, Any] = {
+        **d.page_params(page, page_size),
+        "orderby": orderby,
+        "desc": desc,
+        "keywords": keywords,
+        "id": id,
+        "name": name,
+    }
     for key, value in filters.items():
         if key == "metadata_condition" and value is not None:
             value = json.dumps(value, separators=(",", ":"))
         params[key] = value
-    req = Request("GET", f"/datasets/{dataset_id}/documents", "list documents", params=query(params))
+    req = Request(
+        "GET", f"/datasets/{dataset_id}/documents", "list documents", params=query(params)
+    )
     data = expect_dict((yield from call(req)), req)
     docs = expect_list(data, req, "docs")
     total = data.get("total")
@@ -105,8 +117,10 @@ def update(
     if not body:
         return None
     req = Request(
-        d.document_update_method, f"/datasets/{dataset_id}/documents/{document_id}",
-        "update document", json=body,
+        d.document_update_method,
+        f"/datasets/{dataset_id}/documents/{document_id}",
+        "update document",
+        json=body,
     )
     data = yield from call(req)
     return data if isinstance(data, dict) else None
@@ -140,8 +154,11 @@ def parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[None]:
     if not document_ids:
         return None
     req = Request(
-        "POST", f"/datasets/{dataset_id}/chunks", "parse documents",
-        json={"document_ids": list(document_ids)}, idempotent=False,
+        "POST",
+        f"/datasets/{dataset_id}/chunks",
+        "parse documents",
+        json={"document_ids": list(document_ids)},
+        idempotent=False,
     )
     yield from call(req)
     return None
@@ -152,7 +169,9 @@ def cancel_parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[Non
     if not document_ids:
         return None
     req = Request(
-        "DELETE", f"/datasets/{dataset_id}/chunks", "stop parsing documents",
+        "DELETE",
+        f"/datasets/{dataset_id}/chunks",
+        "stop parsing documents",
         json={"document_ids": list(document_ids)},
     )
     yield from call(req)

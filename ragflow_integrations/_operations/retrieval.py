@@ -8,8 +8,8 @@ from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError
 from .._http import Request
 from ..types.chunk import Chunk
-from ._core import Op, call, expect_dict, expect_list
 from . import documents
+from ._core import Op, call, expect_dict, expect_list
 
 __all__ = ["retrieve"]
 
@@ -24,8 +24,13 @@ _OPTION_FEATURES = {
 
 
 def _body(
-    d: Dialect, question: str, dataset_ids: list[str], document_ids: list[str] | None,
-    page: int, page_size: int, options: dict[str, Any],
+    d: Dialect,
+    question: str,
+    dataset_ids: list[str],
+    document_ids: list[str] | None,
+    page: int,
+    page_size: int,
+    options: dict[str, Any],
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"question": question, "dataset_ids": list(dataset_ids)}
     if document_ids:
@@ -48,8 +53,13 @@ def _body(
 
 
 def _page(
-    d: Dialect, question: str, dataset_ids: list[str], document_ids: list[str] | None,
-    page: int, page_size: int, options: dict[str, Any],
+    d: Dialect,
+    question: str,
+    dataset_ids: list[str],
+    document_ids: list[str] | None,
+    page: int,
+    page_size: int,
+    options: dict[str, Any],
 ) -> Op[list[Chunk]]:
     body = _body(d, question, dataset_ids, document_ids, page, page_size, options)
     req = Request("POST", "/retrieval", "retrieve chunks", json=body)

@@ -20,20 +20,35 @@ def create(d: Dialect, chat_id: str, name: str, user_id: str | None = None) -> O
     if user_id is not None:
         d.require("session_user_id", "sessions with a user_id")
         body["user_id"] = user_id
-    req = Request("POST", f"/chats/{chat_id}/sessions", "create session", json=body, idempotent=False)
+    req = Request(
+        "POST", f"/chats/{chat_id}/sessions", "create session", json=body, idempotent=False
+    )
     data = expect_dict((yield from call(req)), req)
     data.setdefault("chat_id", data.get("chat", chat_id))
     return data
 
 
 def list_page(
-    d: Dialect, chat_id: str, page: int, page_size: int, *, orderby: str = "create_time",
-    desc: bool = True, id: str | None = None, name: str | None = None,
+    d: Dialect,
+    chat_id: str,
+    page: int,
+    page_size: int,
+    *,
+    orderby: str = "create_time",
+    desc: bool = True,
+    id: str | None = None,
+    name: str | None = None,
     user_id: str | None = None,
 ) -> Op[list[dict[str, Any]]]:
     """One page of a chat's sessions."""
-    params = {**d.page_params(page, page_size), "orderby": orderby, "desc": desc, "id": id,
-              "name": name, "user_id": user_id}
+    params = {
+        **d.page_params(page, page_size),
+        "orderby": orderby,
+        "desc": desc,
+        "id": id,
+        "name": name,
+        "user_id": user_id,
+    }
     req = Request("GET", f"/chats/{chat_id}/sessions", "list sessions", params=query(params))
     sessions = expect_list((yield from call(req)), req)
     for s in sessions:
@@ -54,11 +69,15 @@ def update(d: Dialect, chat_id: str, session_id: str, fields: dict[str, Any]) ->
     """Rename a session (PUT, or PATCH from v0.25.1)."""
     unknown = set(fields) - {"name", "user_id"}
     if unknown:
-        raise InvalidArgumentError(f"Session.update can only change the name, not {sorted(unknown)}")
+        raise InvalidArgumentError(
+            f"Session.update can only change the name, not {sorted(unknown)}"
+        )
     if not fields:
         return None
     req = Request(
-        d.session_update_method, f"/chats/{chat_id}/sessions/{session_id}", "update session",
+        d.session_update_method,
+        f"/chats/{chat_id}/sessions/{session_id}",
+        "update session",
         json=dict(fields),
     )
     yield from call(req)

@@ -47,7 +47,9 @@ def detect_version() -> Op[Version]:
     if resp.status == 404:
         return (0, 24, 0) if isinstance(raw, dict) and "code" in raw else (0, 23, 0)
     # Up to 0.22: narrow down with a dataset list and a document.
-    req = Request("GET", "/datasets", "detect server version", params=(("page", "1"), ("page_size", "1")))
+    req = Request(
+        "GET", "/datasets", "detect server version", params=(("page", "1"), ("page_size", "1"))
+    )
     resp = yield req
     raw = _json(resp.body)
     if isinstance(raw, dict) and raw.get("code") not in (0, None):
@@ -57,7 +59,9 @@ def detect_version() -> Op[Version]:
     datasets = raw.get("data") if isinstance(raw, dict) else None
     if isinstance(datasets, list) and datasets and isinstance(datasets[0], dict):
         req = Request(
-            "GET", f"/datasets/{datasets[0].get('id')}/documents", "detect server version",
+            "GET",
+            f"/datasets/{datasets[0].get('id')}/documents",
+            "detect server version",
             params=(("page", "1"), ("page_size", "1")),
         )
         resp = yield req
@@ -84,7 +88,9 @@ def health() -> Op[dict[str, Any]]:
             raise RAGFlowError(f"the server reports itself unhealthy: {raw}")
         return raw
     # Older servers: any enveloped answer proves the API is up.
-    req = Request("GET", "/datasets", "check server health", params=(("page", "1"), ("page_size", "1")))
+    req = Request(
+        "GET", "/datasets", "check server health", params=(("page", "1"), ("page_size", "1"))
+    )
     resp = yield req
     unwrap(resp, req)
     return {"status": "ok"}

@@ -30,7 +30,9 @@ class LLM(BaseModel):
     top_p: float | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
-    max_tokens: int | None = Field(default=None, validation_alias=AliasChoices("max_tokens", "max_token"))
+    max_tokens: int | None = Field(
+        default=None, validation_alias=AliasChoices("max_tokens", "max_token")
+    )
 
 
 class Prompt(BaseModel):
@@ -157,8 +159,14 @@ class Chat(ChatFields):
     ) -> list[Session]:
         """One page of this assistant's sessions."""
         return self._bound()._list_sessions(  # type: ignore[no-any-return]
-            self.id, page=page, page_size=page_size, orderby=orderby, desc=desc, id=id,
-            name=name, user_id=user_id,
+            self.id,
+            page=page,
+            page_size=page_size,
+            orderby=orderby,
+            desc=desc,
+            id=id,
+            name=name,
+            user_id=user_id,
         )
 
     def get_session(self, id: str) -> Session:
@@ -166,7 +174,7 @@ class Chat(ChatFields):
         return self._bound()._get_session(self.id, id)  # type: ignore[no-any-return]
 
     def delete_sessions(self, ids: list[str] | None = None, *, delete_all: bool = False) -> None:
-        """Delete the named sessions; ``[]`` deletes nothing, everything needs ``delete_all=True``."""
+        """Delete the named sessions; ``[]`` deletes none; all needs ``delete_all=True``."""
         self._bound()._delete_sessions(self.id, ids, delete_all=delete_all)
 
 
@@ -191,8 +199,14 @@ class AsyncChat(ChatFields):
     ) -> list[AsyncSession]:
         """One page of this assistant's sessions."""
         return await self._bound()._list_sessions(  # type: ignore[no-any-return]
-            self.id, page=page, page_size=page_size, orderby=orderby, desc=desc, id=id,
-            name=name, user_id=user_id,
+            self.id,
+            page=page,
+            page_size=page_size,
+            orderby=orderby,
+            desc=desc,
+            id=id,
+            name=name,
+            user_id=user_id,
         )
 
     async def get_session(self, id: str) -> AsyncSession:

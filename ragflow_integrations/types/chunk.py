@@ -19,7 +19,9 @@ class Chunk(RAGFlowModel):
     """
 
     id: str = Field(default="", validation_alias=AliasChoices("id", "chunk_id"))
-    content: str = Field(default="", validation_alias=AliasChoices("content", "content_with_weight"))
+    content: str = Field(
+        default="", validation_alias=AliasChoices("content", "content_with_weight")
+    )
     document_id: str = Field(default="", validation_alias=AliasChoices("document_id", "doc_id"))
     document_name: str = Field(
         default="",
@@ -42,7 +44,9 @@ class Chunk(RAGFlowModel):
     term_similarity: float | None = None
     highlight: str | None = None
     url: str | None = None
-    doc_type: str | None = Field(default=None, validation_alias=AliasChoices("doc_type", "doc_type_kwd"))
+    doc_type: str | None = Field(
+        default=None, validation_alias=AliasChoices("doc_type", "doc_type_kwd")
+    )
     document_metadata: dict[str, Any] | None = None
 
     @field_validator("dataset_id", "document_id", "id", "document_name", "image_id", mode="before")

@@ -27,7 +27,9 @@ class DatasetFields(RAGFlowModel):
         default=None, validation_alias=AliasChoices("embedding_model", "embd_id")
     )
     permission: str | None = None
-    document_count: int = Field(default=0, validation_alias=AliasChoices("document_count", "doc_num"))
+    document_count: int = Field(
+        default=0, validation_alias=AliasChoices("document_count", "doc_num")
+    )
     chunk_count: int = Field(default=0, validation_alias=AliasChoices("chunk_count", "chunk_num"))
     token_num: int | None = None
     chunk_method: str | None = Field(
@@ -69,8 +71,16 @@ class DatasetFields(RAGFlowModel):
         self.chunk_method = value
 
 
-_UPDATABLE = ("name", "avatar", "description", "embedding_model", "permission", "chunk_method",
-              "parser_config", "language")
+_UPDATABLE = (
+    "name",
+    "avatar",
+    "description",
+    "embedding_model",
+    "permission",
+    "chunk_method",
+    "parser_config",
+    "language",
+)
 
 
 class DataSet(DatasetFields):
@@ -111,8 +121,15 @@ class DataSet(DatasetFields):
     ) -> list[Document]:
         """One page of this dataset's documents (the released SDK's signature)."""
         return self._bound()._list_documents(  # type: ignore[no-any-return]
-            self.id, id=id, name=name, keywords=keywords, page=page, page_size=page_size,
-            orderby=orderby, desc=desc, **filters,
+            self.id,
+            id=id,
+            name=name,
+            keywords=keywords,
+            page=page,
+            page_size=page_size,
+            orderby=orderby,
+            desc=desc,
+            **filters,
         )
 
     def list_docs(
@@ -126,7 +143,7 @@ class DataSet(DatasetFields):
         return self._bound()._iter_documents(self.id, page_size=page_size, **filters)  # type: ignore[no-any-return]
 
     def delete_documents(self, ids: list[str] | None = None, *, delete_all: bool = False) -> None:
-        """Delete the named documents; ``[]`` deletes nothing, everything needs ``delete_all=True``."""
+        """Delete the named documents; ``[]`` deletes none; all needs ``delete_all=True``."""
         self._bound()._delete_documents(self.id, ids, delete_all=delete_all)
 
     def async_parse_documents(self, document_ids: list[str]) -> None:
@@ -154,8 +171,15 @@ class AsyncDataSet(DatasetFields):
     ) -> list[AsyncDocument]:
         """One page of this dataset's documents."""
         return await self._bound()._list_documents(  # type: ignore[no-any-return]
-            self.id, id=id, name=name, keywords=keywords, page=page, page_size=page_size,
-            orderby=orderby, desc=desc, **filters,
+            self.id,
+            id=id,
+            name=name,
+            keywords=keywords,
+            page=page,
+            page_size=page_size,
+            orderby=orderby,
+            desc=desc,
+            **filters,
         )
 
     def iter_documents(self, page_size: int = 100, **filters: Any) -> AsyncIterator[AsyncDocument]:

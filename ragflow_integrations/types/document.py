@@ -12,7 +12,7 @@ from ._base import RAGFlowModel, first_of
 if TYPE_CHECKING:
     from .chunk import Chunk
 
-__all__ = ["AsyncDocument", "Document", "DocumentFields", "RUN_STATES"]
+__all__ = ["RUN_STATES", "AsyncDocument", "Document", "DocumentFields"]
 
 RUN_STATES = {"0": "UNSTART", "1": "RUNNING", "2": "CANCEL", "3": "DONE", "4": "FAIL"}
 """The server's run digits and the names newer servers send."""
@@ -182,7 +182,10 @@ class Document(DocumentFields):
             return self._bound()._list_chunks_window(  # type: ignore[no-any-return]
                 self, keywords, offset or 0, -1 if limit is None else limit, id
             )
-        return self._bound()._list_chunks(self, keywords=keywords, page=page, page_size=page_size, id=id)  # type: ignore[no-any-return]
+        chunks: list[Chunk] = self._bound()._list_chunks(
+            self, keywords=keywords, page=page, page_size=page_size, id=id
+        )
+        return chunks
 
     def iter_chunks(self, page_size: int = 100, keywords: str | None = None) -> Iterator[Chunk]:
         """Every chunk, one page at a time."""
@@ -200,9 +203,14 @@ class AsyncDocument(DocumentFields):
         self, keywords: str | None = None, page: int = 1, page_size: int = 30, id: str | None = None
     ) -> list[Chunk]:
         """One page of this document's chunks."""
-        return await self._bound()._list_chunks(self, keywords=keywords, page=page, page_size=page_size, id=id)  # type: ignore[no-any-return]
+        chunks: list[Chunk] = await self._bound()._list_chunks(
+            self, keywords=keywords, page=page, page_size=page_size, id=id
+        )
+        return chunks
 
-    def iter_chunks(self, page_size: int = 100, keywords: str | None = None) -> AsyncIterator[Chunk]:
+    def iter_chunks(
+        self, page_size: int = 100, keywords: str | None = None
+    ) -> AsyncIterator[Chunk]:
         """Every chunk, one page at a time."""
         return self._bound()._iter_chunks(self, page_size=page_size, keywords=keywords)  # type: ignore[no-any-return]
 

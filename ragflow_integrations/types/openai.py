@@ -34,7 +34,7 @@ class ChatCompletion(BaseModel):
 
 
 class ChatCompletionChunk(BaseModel):
-    """One streamed piece: ``delta`` text; the last piece has usage, references and ``final_content``."""
+    """A streamed piece: ``delta`` text; the last has usage, references and ``final_content``."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -40,8 +40,13 @@ def rag(env: Seeded) -> Iterator[RAGFlow]:
 
 
 def test_datasets_create_list_update_delete(rag: RAGFlow, env: Seeded) -> None:
-    ds = rag.create_dataset(name="kb_flow", description="flow test", language="English",
-                            document_count=5, parse_method="naive")
+    ds = rag.create_dataset(
+        name="kb_flow",
+        description="flow test",
+        language="English",
+        document_count=5,
+        parse_method="naive",
+    )
     assert ds.id and ds.name == "kb_flow" and ds.chunk_method == "naive"
     listed = rag.list_datasets(name="kb_flow")
     assert [d.id for d in listed] == [ds.id]
@@ -101,7 +106,9 @@ def test_document_metadata(rag: RAGFlow, env: Seeded) -> None:
 
 def test_parse_join_and_chunks(rag: RAGFlow, env: Seeded, no_sleep: list[float]) -> None:
     ds = rag.get_dataset(id=env.dataset_id)
-    doc = ds.upload_documents([{"display_name": "extra.md", "blob": b"# Extra\n\nOne line.\nTwo."}])[0]
+    doc = ds.upload_documents(
+        [{"display_name": "extra.md", "blob": b"# Extra\n\nOne line.\nTwo."}]
+    )[0]
     doc.async_parse()
     progress = [p for p, _ in doc.join(interval=0.05, timeout=30)]
     assert progress[-1] == 1.0 and all(0 <= p <= 1 for p in progress)
@@ -120,8 +127,12 @@ def test_parse_join_and_chunks(rag: RAGFlow, env: Seeded, no_sleep: list[float])
 
 
 def test_retrieval_scores_and_provenance(rag: RAGFlow, env: Seeded) -> None:
-    hits = rag.retrieval("How does hybrid retrieval mix the scores?", datasets=[env.dataset_id],
-                         limit=3, similarity_threshold=0.0)
+    hits = rag.retrieval(
+        "How does hybrid retrieval mix the scores?",
+        datasets=[env.dataset_id],
+        limit=3,
+        similarity_threshold=0.0,
+    )
     assert 1 <= len(hits) <= 3
     top = hits[0]
     assert top.document_name == "hybrid_retrieval.md"
@@ -132,19 +143,34 @@ def test_retrieval_scores_and_provenance(rag: RAGFlow, env: Seeded) -> None:
         assert hit.term_similarity is not None
     assert [h.similarity for h in hits] == sorted((h.similarity or 0 for h in hits), reverse=True)
     # The released SDK's name and paging give the same first page.
-    same = rag.retrieve(dataset_ids=[env.dataset_id], question="How does hybrid retrieval mix the "
-                        "scores?", page=1, page_size=3, similarity_threshold=0.0)
+    same = rag.retrieve(
+        dataset_ids=[env.dataset_id],
+        question="How does hybrid retrieval mix the scores?",
+        page=1,
+        page_size=3,
+        similarity_threshold=0.0,
+    )
     assert [h.id for h in same] == [h.id for h in hits]
-    second = rag.retrieval("How does hybrid retrieval mix the scores?", [env.dataset_id],
-                           offset=1, limit=2, similarity_threshold=0.0)
+    second = rag.retrieval(
+        "How does hybrid retrieval mix the scores?",
+        [env.dataset_id],
+        offset=1,
+        limit=2,
+        similarity_threshold=0.0,
+    )
     assert [h.id for h in second] == [h.id for h in hits[1:3]]
 
 
 def test_retrieval_options_by_version(rag: RAGFlow, env: Seeded) -> None:
     version = rag.server_version()
     if version >= "v0.23":
-        hits = rag.retrieve([env.dataset_id], question="chunk token number", toc_enhance=True,
-                            cross_languages=["English"], similarity_threshold=0.0)
+        hits = rag.retrieve(
+            [env.dataset_id],
+            question="chunk token number",
+            toc_enhance=True,
+            cross_languages=["English"],
+            similarity_threshold=0.0,
+        )
         assert hits
     else:
         with pytest.raises(UnsupportedFeatureError, match="toc_enhance"):
@@ -154,13 +180,21 @@ def test_retrieval_options_by_version(rag: RAGFlow, env: Seeded) -> None:
 def test_retrieval_filter_is_exact_on_every_version(rag: RAGFlow, env: Seeded) -> None:
     if rag.server_version() < "v0.17":
         pytest.skip("documents have no metadata before v0.17")
-    hits = rag.retrieve([env.dataset_id], question="chunks retrieval answers parsing",
-                        page_size=30, similarity_threshold=0.0,
-                        filter={"author": "alice", "year": {"$gte": 2024}})
+    hits = rag.retrieve(
+        [env.dataset_id],
+        question="chunks retrieval answers parsing",
+        page_size=30,
+        similarity_threshold=0.0,
+        filter={"author": "alice", "year": {"$gte": 2024}},
+    )
     assert hits and {h.document_name for h in hits} == {"chunking.md"}
-    either = rag.retrieve([env.dataset_id], question="chunks retrieval answers parsing",
-                          page_size=30, similarity_threshold=0.0,
-                          filter={"$or": [{"topic": "chat"}, {"author": "bob"}]})
+    either = rag.retrieve(
+        [env.dataset_id],
+        question="chunks retrieval answers parsing",
+        page_size=30,
+        similarity_threshold=0.0,
+        filter={"$or": [{"topic": "chat"}, {"author": "bob"}]},
+    )
     assert {h.document_name for h in either} == {"citations.md", "hybrid_retrieval.md"}
     none = rag.retrieve([env.dataset_id], question="chunks", filter={"author": "nobody"})
     assert none == []
@@ -168,8 +202,9 @@ def test_retrieval_filter_is_exact_on_every_version(rag: RAGFlow, env: Seeded) -
 
 def test_chat_create_update_list(rag: RAGFlow, env: Seeded) -> None:
     ds = rag.get_dataset(id=env.dataset_id)
-    chat = rag.create_chat("Miss R", knowledgebases=[ds],
-                           llm={"temperature": 0.5}, prompt={"opener": "Hello there."})
+    chat = rag.create_chat(
+        "Miss R", knowledgebases=[ds], llm={"temperature": 0.5}, prompt={"opener": "Hello there."}
+    )
     assert chat.dataset_ids == [ds.id]
     assert chat.get_prologue() == "Hello there."
     chat.update({"llm": {"temperature": 0.8}, "name": "Miss R2"})
@@ -221,7 +256,7 @@ def test_empty_response_when_nothing_is_found(rag: RAGFlow, env: Seeded) -> None
 def test_openai_compatible_endpoint(rag: RAGFlow, env: Seeded) -> None:
     messages = [{"role": "user", "content": "What is a dataset in RAGFlow?"}]
     if rag.server_version() < "v0.17":
-        with pytest.raises(UnsupportedFeatureError, match="v0.17"):
+        with pytest.raises(UnsupportedFeatureError, match=r"v0\.17"):
             rag.openai_chat_completion(env.chat_id, messages)
         return
     done = rag.openai_chat_completion(env.chat_id, messages)
@@ -237,8 +272,12 @@ def test_openai_compatible_endpoint(rag: RAGFlow, env: Seeded) -> None:
 def test_not_found_and_bad_key(rag: RAGFlow, env: Seeded) -> None:
     with pytest.raises(NotFoundError):
         rag.get_document(id="0" * 32)
-    bad = RAGFlow(api_key="ragflow-wrong", base_url=env.server.base_url,
-                  server_version=env.server.dialect, max_retries=0)
+    bad = RAGFlow(
+        api_key="ragflow-wrong",
+        base_url=env.server.base_url,
+        server_version=env.server.dialect,
+        max_retries=0,
+    )
     with pytest.raises(AuthenticationError) as info:
         bad.list_datasets()
     assert "ragflow-wrong" not in str(info.value)

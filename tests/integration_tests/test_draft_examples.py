@@ -88,43 +88,55 @@ def _parsed_dataset(rag: RAGFlow, name: str) -> ragflow_integrations.DataSet:
 
 
 def test_create_list_update_delete_datasets(run: Any, server: Server) -> None:
-    ns = run('''
+    ns = run("""
 from ragflow import RAGFlow
 
 rag_object = RAGFlow(api_key="<YOUR_API_KEY>", base_url="http://<YOUR_BASE_URL>:9380")
 ds = rag_object.create_dataset(name="kb_1")
-''')
+""")
     assert ns["ds"].name == "kb_1"
     kb2 = _rag(server).create_dataset(name="kb_2")
-    ns = run('''
+    ns = run(
+        """
 for ds in rag_object.list_datasets():
     print(ds)
 dataset = rag_object.list_datasets(id = "id_1")
 print(dataset[0])
-''', env={"rag_object": ns["rag_object"]}, id_1=ns["ds"].id)
+""",
+        env={"rag_object": ns["rag_object"]},
+        id_1=ns["ds"].id,
+    )
     assert ns["dataset"][0].name == "kb_1"
-    ns = run('''
+    ns = run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="<YOUR_API_KEY>", base_url="http://<YOUR_BASE_URL>:9380")
 ds = rag.list_datasets(name="kb_1")
 ds.update({"embedding_model":"BAAI/bge-zh-v1.5", "parse_method":"manual"})
-''' if server.dialect == "v0.13" else '''
+"""
+        if server.dialect == "v0.13"
+        else """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="<YOUR_API_KEY>", base_url="http://<YOUR_BASE_URL>:9380")
 ds = rag.list_datasets(name="kb_1")
 ds.update({"parse_method":"manual"})
-''')
+"""
+    )
     # (v0.19+ servers only take embedding models named "name@factory".)
     assert _rag(server).get_dataset("kb_1").chunk_method == "manual"
-    run('rag.delete_datasets(ids=["id_1","id_2"])', env={"rag": ns["rag"]},
-        id_1=ns["ds"].id, id_2=kb2.id)
+    run(
+        'rag.delete_datasets(ids=["id_1","id_2"])',
+        env={"rag": ns["rag"]},
+        id_1=ns["ds"].id,
+        id_2=kb2.id,
+    )
     assert list(_rag(server).list_datasets()) == []
 
 
 def test_documents(run: Any, server: Server) -> None:
-    ns = run('''
+    ns = run("""
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
@@ -138,45 +150,58 @@ rag.create_document(ds, name=filename2 , blob=open(filename2 , "rb").read())
 
 for d in ds.list_docs(keywords="rag", offset=0, limit=12):
     print(d)
-''')
+""")
     docs = ns["ds"].list_docs(keywords="rag", offset=0, limit=12)
     assert [d.name for d in docs] == ["ragflow.txt"]
     doc_id = docs[0].id
-    ns2 = run('''
+    ns2 = run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
 doc = rag.get_document(id="wdfxb5t547d",name='testdocument.txt')
 print(doc)
-''', wdfxb5t547d=doc_id)
+""",
+        wdfxb5t547d=doc_id,
+    )
     assert ns2["doc"].name == "ragflow.txt"
-    run('''
+    run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
 doc = rag.get_document(id="wdfxb5t547d")
 doc.parser_method= "manual"
 doc.save()
-''', wdfxb5t547d=doc_id)
+""",
+        wdfxb5t547d=doc_id,
+    )
     assert _rag(server).get_document(id=doc_id).chunk_method == "manual"
-    run('''
+    run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
 doc = rag.get_document(id="wdfxb5t547d")
 open("~/ragflow.txt", "w+").write(doc.download())
 print(doc)
-''', wdfxb5t547d=doc_id, **{'"w+"': '"wb+"'})  # the draft writes bytes in text mode
+""",
+        wdfxb5t547d=doc_id,
+        **{'"w+"': '"wb+"'},
+    )  # the draft writes bytes in text mode
     assert (Path.cwd() / "home" / "ragflow.txt").read_text().startswith("ragflow.txt: notes")
-    run('''
+    run(
+        """
 for d in ds.list_docs(keywords="rag", offset=0, limit=12):
     d.delete()
-''', env={"ds": ns["ds"]})
+""",
+        env={"ds": ns["ds"]},
+    )
     assert [d.name for d in ns["ds"].list_docs()] == ["infinity.txt"]
 
 
 def test_parse_and_cancel(run: Any, server: Server) -> None:
-    ns = run('''
+    ns = run("""
 from ragflow import RAGFlow
 #document parse and cancel
 rag = RAGFlow(API_KEY, HOST_ADDRESS)
@@ -187,9 +212,9 @@ rag.create_document(ds, name=name3, blob=open(path, "rb").read())
 doc = rag.get_document(name="ai.pdf")
 doc.async_parse()
 print("Async parsing initiated")
-''')
+""")
     assert ns["doc"].name == "ai.pdf"
-    ns = run('''
+    ns = run("""
 from ragflow import RAGFlow
 #documents parse and cancel
 rag = RAGFlow(API_KEY, HOST_ADDRESS)
@@ -216,7 +241,7 @@ for doc in docs:
 
 cancel_result = rag.async_cancel_parse_documents(ids)
 print("Async bulk parsing cancelled")
-''')
+""")
     assert [d.run for d in ns["docs"]] == ["DONE"] * 3
     assert all(d.chunk_count > 0 for d in ns["docs"])
 
@@ -224,7 +249,8 @@ print("Async bulk parsing cancelled")
 def test_chunks(run: Any, server: Server) -> None:
     ds = _parsed_dataset(_rag(server), "chunks_kb")
     doc_id = ds.list_documents()[0].id
-    ns = run('''
+    ns = run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
@@ -232,24 +258,29 @@ doc = rag.get_document(id="wdfxb5t547d")
 chunk = doc.add_chunk(content="xxxxxxx")
 chunk.content = "sdfx"
 chunk.save()
-''', wdfxb5t547d=doc_id)
+""",
+        wdfxb5t547d=doc_id,
+    )
     doc = _rag(server).get_document(id=doc_id)
     assert "sdfx" in {c.content for c in doc.list_chunks(page_size=100)}
-    run('''
+    run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
 doc = rag.get_document(id="wdfxb5t547d")
 chunk = doc.add_chunk(content="xxxxxxx")
 chunk.delete()
-''', wdfxb5t547d=doc_id)
+""",
+        wdfxb5t547d=doc_id,
+    )
     assert "xxxxxxx" not in {c.content for c in doc.list_chunks(page_size=100)}
     assert ns["chunk"].id in {c.id for c in doc.list_chunks(page_size=100)}
 
 
 def test_retrieval(run: Any, server: Server) -> None:
     _rag(server).create_dataset(name="ragflow")
-    ns = run('''
+    ns = run("""
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
@@ -271,16 +302,17 @@ for c in rag.retrieval(question="What's ragflow?",
              ):
     print(c)
     found.append(c)
-''')
+""")
     assert ns["found"]
     assert all(c.document_id == ns["doc"].id and c.similarity is not None for c in ns["found"])
 
 
-def test_chats_and_sessions(run: Any, server: Server, monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_chats_and_sessions(
+    run: Any, server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     kb = _parsed_dataset(_rag(server), "kb_1")
     other = _rag(server).create_chat("Miss S", knowledgebases=[kb])
-    ns = run('''
+    ns = run("""
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="<YOUR_API_KEY>", base_url="http://<YOUR_BASE_URL>:9380")
@@ -289,10 +321,11 @@ assistant = rag.create_chat("Miss R", knowledgebases=knowledge_base)
 assistant.update({"llm": {"temperature":0.8}})
 for assistant in rag.list_chats():
     print(assistant)
-''')
+""")
     chat = _rag(server).list_chats(name="Miss R")[0]
     assert chat.dataset_ids == [kb.id] and chat.llm.temperature == pytest.approx(0.8)
-    ns = run('''
+    ns = run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
@@ -302,7 +335,9 @@ sess = assi.create_session("new_session")
 sess.update({"name": "Updated session"...})
 for sess in assi.list_sessions():
     print(sess)
-''', **{'"Updated session"...': '"Updated session"'})
+""",
+        **{'"Updated session"...': '"Updated session"'},
+    )
     assert [s.name for s in ns["assi"].list_sessions()] == ["Updated session"]
     answers = iter(["What does RAGFlow answer from?"])
 
@@ -315,7 +350,7 @@ for sess in assi.list_sessions():
 
     monkeypatch.setattr(builtins, "input", fake_input)
     with pytest.raises(EOFError):
-        run('''
+        run("""
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
@@ -334,19 +369,26 @@ while True:
     for ans in sess.ask(question, stream=True):
         print(ans.content[len(cont):], end='', flush=True)
         cont = ans.content
-''')
+""")
     printed = capsys.readouterr().out
     assert "RAGFlow answers questions from datasets" in printed
     sessions = chat.list_sessions()
-    run('''
+    run(
+        """
 from ragflow import RAGFlow
 
 rag = RAGFlow(api_key="xxxxxx", base_url="http://xxx.xx.xx.xxx:9380")
 assi = rag.list_chats(name="Miss R")
 assi = assi[0]
 assi.delete_sessions(ids=["id_1","id_2"])
-''', id_1=sessions[0].id, id_2=sessions[1].id)
+""",
+        id_1=sessions[0].id,
+        id_2=sessions[1].id,
+    )
     assert chat.list_sessions() == []
-    run('rag = RAGFlow(API_KEY, HOST_ADDRESS)\nrag.delete_chats(ids=["id_1","id_2"])',
-        id_1=chat.id, id_2=other.id)
+    run(
+        'rag = RAGFlow(API_KEY, HOST_ADDRESS)\nrag.delete_chats(ids=["id_1","id_2"])',
+        id_1=chat.id,
+        id_2=other.id,
+    )
     assert _rag(server).list_chats() == []

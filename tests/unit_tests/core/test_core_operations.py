@@ -1,0 +1,362 @@
+"""What each operation sends, per server version, driven with scripted answers (no IO)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ragflow_integrations import (
+    DeleteAllRequiredError,
+    Dialect,
+    InvalidArgumentError,
+    UnsupportedFeatureError,
+)
+from ragflow_integrations._http import Request, Response, encode_multipart
+from ragflow_integrations._operations import (
+    chats,
+    chunks,
+    completions,
+    datasets,
+    documents,
+    retrieval,
+    sessions,
+)
+from ragflow_integrations._operations._core import Op
+
+ALL = [
+    "v0.13",
+    "v0.16",
+    "v0.19",
+    "v0.20",
+    "v0.22",
+    "v0.23",
+    "v0.24",
+    "v0.25.0",
+    "v0.25.3",
+    "v0.25.6",
+    "v0.26",
+    "v0.27",
+]
+
+
+def ok(data: Any = None) -> Response:
+    return Response(
+        200, {"Content-Type": "application/json"}, json.dumps({"code": 0, "data": data}).encode()
+    )
+
+
+def drive(
+    op: Op[Any], answer: Callable[[Request], Response] = lambda r: ok()
+) -> tuple[Any, list[Request]]:
+    sent: list[Request] = []
+    try:
+        req = next(op)
+        while True:
+            sent.append(req)
+            req = op.send(answer(req))
+    except StopIteration as stop:
+        return stop.value, sent
+
+
+def d(version: str) -> Dialect:
+    return Dialect.of(version)
+
+
+@pytest.mark.parametrize("version", ALL)
+@pytest.mark.parametrize(
+    ("resource", "call"),
+    [
+        ("datasets", lambda dl, ids, **kw: datasets.delete(dl, ids, **kw)),
+        ("documents", lambda dl, ids, **kw: documents.delete(dl, "ds", ids, **kw)),
+        ("chunks", lambda dl, ids, **kw: chunks.delete(dl, "ds", "doc", ids, **kw)),
+        ("chats", lambda dl, ids, **kw: chats.delete(dl, ids, **kw)),
+        ("sessions", lambda dl, ids, **kw: sessions.delete(dl, "chat", ids, **kw)),
+    ],
+)
+def test_bulk_deletes_are_explicit(version: str, resource: str, call: Any) -> None:
+    dialect = d(version)
+    with pytest.raises(DeleteAllRequiredError, match="delete_all=True"):
+        drive(call(dialect, None))
+    assert drive(call(dialect, []))[1] == [], "an empty list sends nothing"
+    _, sent = drive(call(dialect, ["a1"]))
+    key = "chunk_ids" if resource == "chunks" else "ids"
+    assert [r.json for r in sent] == [{key: ["a1"]}]
+    _, sent = drive(call(dialect, None, delete_all=True))
+    body = sent[0].json
+    if dialect.version >= (0, 25, 0):
+        assert body == {"delete_all": True}
+    elif resource == "datasets" and dialect.version >= (0, 19, 0):
+        assert body == {"ids": None}
+    else:
+        assert body == {}
+    with pytest.raises(InvalidArgumentError):
+        drive(call(dialect, ["a1"], delete_all=True))
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_dataset_create_drops_what_the_version_refuses(version: str) -> None:
+    fields = {
+        "name": "kb",
+        "language": "English",
+        "document_count": 3,
+        "chunk_count": 1,
+        "parse_method": "qa",
+        "permission": "me",
+        "avatar": None,
+    }
+    _, sent = drive(datasets.create(d(version), fields), lambda r: ok({"id": "x"}))
+    body = sent[0].json
+    assert body["chunk_method"] == "qa" and "parse_method" not in body
+    assert "document_count" not in body and "chunk_count" not in body and "avatar" not in body
+    assert ("language" in body) == (d(version).version < (0, 19, 0))
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_document_update_method_and_pages(version: str) -> None:
+    dialect = d(version)
+    _, sent = drive(documents.update(dialect, "ds", "doc", {"parser_method": "manual"}))
+    assert sent[0].method == ("PATCH" if dialect.version >= (0, 25, 0) else "PUT")
+    assert sent[0].json == {"chunk_method": "manual"}
+    _, sent = drive(
+        documents.list_page(dialect, "ds", 2, 10, desc=False),
+        lambda r: ok({"docs": [], "total": 0}),
+    )
+    params = dict(sent[0].params)
+    if dialect.version < (0, 14, 0):
+        assert params["offset"] == "2" and params["limit"] == "10" and "page" not in params
+    else:
+        assert params["page"] == "2" and params["page_size"] == "10"
+    assert params["desc"] == "False"
+
+
+def test_page_size_cap_is_met_with_several_requests() -> None:
+    pages = {1: list(range(100)), 2: list(range(100, 150))}
+
+    def answer(req: Request) -> Response:
+        params = dict(req.params)
+        assert int(params["page_size"]) <= 100
+        return ok([{"id": str(i)} for i in pages.get(int(params["page"]), [])])
+
+    result, sent = drive(datasets.list_window(d("v0.27"), 1, 1024), answer)
+    assert len(result) == 150 and len(sent) == 2
+    _, sent = drive(datasets.list_window(d("v0.24"), 1, 1024), lambda r: ok([]))
+    assert dict(sent[0].params)["page_size"] == "1024"
+
+
+@pytest.mark.parametrize("version", ["v0.13", "v0.20", "v0.23", "v0.24", "v0.27"])
+def test_retrieval_body(version: str) -> None:
+    dialect = d(version)
+    op = retrieval.retrieve(
+        dialect,
+        "q",
+        ["ds"],
+        None,
+        page=2,
+        page_size=5,
+        similarity_threshold=0.1,
+        highlight=True,
+        use_kg=False,
+    )
+    _, sent = drive(op, lambda r: ok({"chunks": [], "total": 0}))
+    body = sent[0].json
+    assert body["question"] == "q" and body["dataset_ids"] == ["ds"]
+    if dialect.version < (0, 14, 0):
+        assert (body["offset"], body["limit"]) == (2, 5)
+    else:
+        assert (body["page"], body["page_size"]) == (2, 5)
+    assert body["highlight"] == ("true" if dialect.version < (0, 24, 0) else True)
+    if dialect.version < (0, 16, 0):
+        assert "use_kg" not in body  # False is what old servers do anyway
+
+
+def test_retrieval_options_the_version_lacks() -> None:
+    with pytest.raises(UnsupportedFeatureError, match=r"toc_enhance.*v0\.23\.0.*v0\.22"):
+        drive(retrieval.retrieve(d("v0.22"), "q", ["ds"], toc_enhance=True))
+    with pytest.raises(UnsupportedFeatureError, match="cross_languages"):
+        drive(retrieval.retrieve(d("v0.19"), "q", ["ds"], cross_languages=["German"]))
+    with pytest.raises(InvalidArgumentError, match="dataset"):
+        drive(retrieval.retrieve(d("v0.27"), "q", []))
+
+
+def test_retrieval_filter_routes() -> None:
+    # v0.27 evaluates a flat filter exactly: one request with a metadata_condition.
+    _, sent = drive(
+        retrieval.retrieve(d("v0.27"), "q", ["ds"], filter={"author": "alice"}),
+        lambda r: ok({"chunks": []}),
+    )
+    assert sent[0].json["metadata_condition"] == {
+        "logic": "and",
+        "conditions": [{"name": "author", "comparison_operator": "is", "value": "alice"}],
+    }
+    # v0.20: the documents' metadata is read and the retrieval restricted to the matches.
+    docs = {
+        "docs": [
+            {"id": "a", "meta_fields": {"author": "alice"}},
+            {"id": "b", "meta_fields": {"author": "bob"}},
+        ],
+        "total": 2,
+    }
+
+    def answer(req: Request) -> Response:
+        return ok(docs) if req.path.endswith("/documents") else ok({"chunks": []})
+
+    _, sent = drive(retrieval.retrieve(d("v0.20"), "q", ["ds"], filter={"author": "alice"}), answer)
+    assert sent[-1].path == "/retrieval" and sent[-1].json["document_ids"] == ["a"]
+    assert "metadata_condition" not in sent[-1].json
+    result, sent = drive(
+        retrieval.retrieve(d("v0.20"), "q", ["ds"], filter={"author": "zed"}), answer
+    )
+    assert result == [] and all(r.path != "/retrieval" for r in sent)
+
+
+def test_chat_schema_translation() -> None:
+    fields = {
+        "name": "Miss R",
+        "avatar": "aW1n",
+        "dataset_ids": ["k"],
+        "llm": {"model_name": "qwen@Tongyi", "temperature": 0.2, "max_token": 256},
+        "prompt": {
+            "prompt": "Be brief. {knowledge}",
+            "opener": "Hi",
+            "show_quote": True,
+            "similarity_threshold": 0.3,
+            "top_n": 4,
+            "rerank_model": "rr",
+            "keywords_similarity_weight": 0.6,
+            "empty_response": "None.",
+        },
+    }
+    _, old = drive(chats.create(d("v0.24"), fields), lambda r: ok({"id": "c"}))
+    assert old[0].json["llm"]["max_tokens"] == 256 and old[0].json["prompt"]["opener"] == "Hi"
+    _, new = drive(chats.create(d("v0.25.0"), fields), lambda r: ok({"id": "c"}))
+    body = new[0].json
+    assert body["icon"] == "aW1n" and "avatar" not in body and "llm" not in body
+    assert body["llm_id"] == "qwen@Tongyi"
+    assert body["llm_setting"] == {"temperature": 0.2, "max_tokens": 256}
+    assert body["prompt_config"] == {
+        "system": "Be brief. {knowledge}",
+        "prologue": "Hi",
+        "quote": True,
+        "empty_response": "None.",
+    }
+    assert (body["similarity_threshold"], body["top_n"], body["rerank_id"]) == (0.3, 4, "rr")
+    assert body["vector_similarity_weight"] == 0.6
+
+
+def test_chat_update_keeps_datasets_and_settings() -> None:
+    current = {
+        "dataset_ids": ["k1"],
+        "llm_setting": {"temperature": 0.1, "top_p": 0.3},
+        "prompt_config": {"prologue": "Hi", "system": "S"},
+    }
+    _, sent = drive(chats.update(d("v0.23"), "c", current, {"llm": {"temperature": 0.8}}))
+    assert sent[0].json == {"llm": {"temperature": 0.8}, "dataset_ids": ["k1"]}
+    _, sent = drive(
+        chats.update(
+            d("v0.27"), "c", current, {"llm": {"temperature": 0.8}, "prompt": {"opener": "Yo"}}
+        )
+    )
+    assert sent[0].json["llm_setting"] == {"temperature": 0.8, "top_p": 0.3}
+    assert sent[0].json["prompt_config"] == {"prologue": "Yo", "system": "S"}
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_completion_request(version: str) -> None:
+    dialect = d(version)
+    history = [
+        {"role": "assistant", "content": "Hi!"},
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "b"},
+    ]
+    req = completions.ask_request(
+        dialect, "c", "s", "q", stream=True, extra={"quote": True}, history=history
+    )
+    body = req.json
+    assert body["session_id"] == "s" and body["stream"] is True and body["quote"] is True
+    if (0, 25, 1) <= dialect.version < (0, 25, 6):
+        assert "question" not in body
+        assert body["messages"] == [
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": "b"},
+            {"role": "user", "content": "q"},
+        ]
+    else:
+        assert body["question"] == "q" and "messages" not in body
+    if dialect.version >= (0, 25, 1):
+        assert req.path == "/chat/completions" and body["chat_id"] == "c"
+    else:
+        assert req.path == "/chats/c/completions"
+    assert not req.idempotent
+
+
+def test_messages_dialect_resends_the_session_history() -> None:
+    sess = [
+        {
+            "id": "s",
+            "messages": [
+                {"role": "assistant", "content": "Hi"},
+                {"role": "user", "content": "first"},
+                {"role": "assistant", "content": "one"},
+            ],
+        }
+    ]
+
+    def answer(req: Request) -> Response:
+        if req.method == "GET":
+            return ok(sess)
+        return ok({"answer": "two", "reference": {"chunks": []}, "session_id": "s"})
+
+    message, sent = drive(completions.ask(d("v0.25.3"), "c", "s", "second", {}), answer)
+    assert message.content == "two"
+    assert [m["content"] for m in sent[-1].json["messages"]] == ["first", "one", "second"]
+    _, sent = drive(completions.ask(d("v0.25.6"), "c", "s", "second", {}), answer)
+    assert len(sent) == 1 and sent[0].json["question"] == "second"
+
+
+def test_openai_request_by_version() -> None:
+    msgs = [{"role": "user", "content": "q"}]
+    with pytest.raises(UnsupportedFeatureError, match=r"v0\.17"):
+        completions.openai_request(
+            d("v0.16"), "c", msgs, stream=False, reference=True, generation={}
+        )
+    req = completions.openai_request(
+        d("v0.19"), "c", msgs, stream=False, reference=True, generation={}
+    )
+    assert req.path == "/chats_openai/c/chat/completions" and "extra_body" not in req.json
+    req = completions.openai_request(
+        d("v0.27"), "c", msgs, stream=True, reference=True, generation={"temperature": 0.1}
+    )
+    assert req.path == "/openai/c/chat/completions"
+    assert req.json == {
+        "model": "model",
+        "messages": msgs,
+        "stream": True,
+        "extra_body": {"reference": True},
+        "temperature": 0.1,
+    }
+    with pytest.raises(UnsupportedFeatureError, match="temperature"):
+        completions.openai_request(
+            d("v0.25.3"), "c", msgs, stream=False, reference=True, generation={"temperature": 0.1}
+        )
+
+
+def test_multipart_is_deterministic() -> None:
+    one = encode_multipart([("a.txt", b"x"), ("b.md", b"y")])
+    assert one == encode_multipart([("a.txt", b"x"), ("b.md", b"y")])
+    body, ctype = one
+    assert ctype.startswith("multipart/form-data; boundary=")
+    assert body.count(b'name="file"') == 2 and b'filename="b.md"' in body
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(InvalidArgumentError, match="name"):
+        drive(datasets.create(d("v0.27"), {"name": ""}))
+    with pytest.raises(InvalidArgumentError, match="'size'"):
+        drive(documents.update(d("v0.27"), "ds", "doc", {"size": 3}))
+    with pytest.raises(UnsupportedFeatureError, match="meta_fields"):
+        drive(documents.update(d("v0.16"), "ds", "doc", {"meta_fields": {"a": 1}}))
+    with pytest.raises(InvalidArgumentError, match="bytes"):
+        drive(documents.upload(d("v0.27"), "ds", [("a.txt", "text")]))  # type: ignore[list-item]
