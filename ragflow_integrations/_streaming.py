@@ -86,7 +86,7 @@ def normalise_citations(text: str) -> str:
 
 
 def split_think(text: str) -> tuple[str, str]:
-    """Split ``<think>...</think>answer`` into ``(reasoning, answer)``; an open think is reasoning."""
+    """Split ``<think>...</think>answer`` into ``(reasoning, answer)``."""
     stripped = text.lstrip()
     if not stripped.startswith(_THINK_OPEN):
         return "", text
