@@ -1,0 +1,7 @@
+"""``python -m ragflow_integrations demo``."""
+
+import sys
+
+from ._demo import main
+
+sys.exit(main())
