@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -9,11 +10,12 @@ from typing import Any, TypeVar
 from ._dialect import Dialect, Version, format_version, parse_version
 from ._exceptions import InvalidArgumentError, RAGFlowConfigError
 from ._http import Timeout
-from .types._base import RAGFlowModel
+from .types._base import RAGFlowModel, fit
 
 __all__ = ["BaseClient", "ModelList", "ids_of"]
 
 M = TypeVar("M", bound=RAGFlowModel)
+C = TypeVar("C", bound="BaseClient")
 
 DEFAULT_BASE_URL = "http://localhost:9380"
 DEFAULT_MAX_RETRIES = 2
@@ -88,6 +90,26 @@ class BaseClient:
         version = format_version(self._version) if self._version else "not yet detected"
         return f"{type(self).__name__}(base_url={self.base_url!r}, server_version={version!r})"
 
+    def with_options(
+        self: C,
+        *,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> C:
+        """A copy of this client with other timeouts or retries, sharing its connection pool.
+
+        ``rag.with_options(timeout=5).retrieve(...)`` sets them for one call.
+        """
+        clone = copy.copy(self)
+        clone.timeout = Timeout(
+            read=self.timeout.read if timeout is None else timeout,
+            connect=self.timeout.connect if connect_timeout is None else connect_timeout,
+        )
+        clone.max_retries = self.max_retries if max_retries is None else max_retries
+        clone._transport = self._transport.with_options(clone.timeout, clone.max_retries)  # type: ignore[attr-defined]
+        return clone
+
     @property
     def api_key(self) -> str:
         """The API key (never shown in reprs or errors)."""
@@ -98,7 +120,7 @@ class BaseClient:
             for key, value in defaults.items():
                 if not data.get(key):
                     data = {**data, key: value}
-        model = cls.model_validate(data)
+        model = fit(cls, data)
         model._bind(self)
         return model
 

@@ -40,6 +40,7 @@ from .types import (
     Chunk,
     Message,
 )
+from .types._base import fit
 from .types.chat import Chat
 from .types.dataset import DataSet
 from .types.document import Document
@@ -301,7 +302,7 @@ class RAGFlow(BaseClient):
         def op(d: Dialect) -> Op[None]:
             running = []
             for doc in (yield from documents.list_window(d, dataset_id, 0, None)):
-                if doc.get("id") in id_list and Document.model_validate(doc).run == "RUNNING":
+                if doc.get("id") in id_list and fit(Document, doc).run == "RUNNING":
                     running.append(doc["id"])
             yield from documents.cancel_parse(d, dataset_id, running)
 
@@ -324,7 +325,7 @@ class RAGFlow(BaseClient):
         def op(d: Dialect) -> Op[None]:
             for dataset_id, docs in (yield from lookup.locate_documents(d, id_list)).items():
                 running = [
-                    doc["id"] for doc in docs if Document.model_validate(doc).run == "RUNNING"
+                    doc["id"] for doc in docs if fit(Document, doc).run == "RUNNING"
                 ]
                 yield from documents.cancel_parse(d, dataset_id, running)
 
@@ -335,7 +336,7 @@ class RAGFlow(BaseClient):
         while True:
             fresh = self._run(lambda d: documents.list_window(d, doc.dataset_id, 0, 1, id=doc.id))
             if fresh:
-                doc._refresh(Document.model_validate({"dataset_id": doc.dataset_id, **fresh[0]}))
+                doc._refresh(fit(Document, {"dataset_id": doc.dataset_id, **fresh[0]}))
             if doc.run == "FAIL" or doc.progress < 0:
                 raise ParseError(
                     f"parsing {doc.name!r} failed: {doc.progress_msg.strip() or 'no message'}",
@@ -592,7 +593,7 @@ class RAGFlow(BaseClient):
         data = self._run(lambda d: chats.update(d, chat.id, current, changes))
         if data is None:
             data = self._run(lambda d: chats.get(d, id=chat.id))
-        chat._refresh(Chat.model_validate(data))
+        chat._refresh(fit(Chat, data))
 
     # -- sessions -------------------------------------------------------------------------
     def _create_session(self, chat_id: str, name: str, user_id: str | None) -> Session:
@@ -710,7 +711,7 @@ def _id(obj: Any) -> str:
 def _apply(model: Any, changes: dict[str, Any], data: Any, cls: type[Any]) -> None:
     """After an update: take the server's copy if it sent one, else the changes we sent."""
     if isinstance(data, dict) and data.get("id"):
-        model._refresh(cls.model_validate(data))
+        model._refresh(fit(cls, data))
         return
     for key, value in changes.items():
         key = {

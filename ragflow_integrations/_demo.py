@@ -37,7 +37,7 @@ def _server(dialect: str) -> Iterator[tuple[str, str, str | None, bool]]:
 
 
 def _bar(progress: float, width: int = 24) -> str:
-    filled = int(round(max(0.0, min(progress, 1.0)) * width))
+    filled = round(max(0.0, min(progress, 1.0)) * width)
     return "[" + "#" * filled + "." * (width - filled) + f"] {progress:4.0%}"
 
 

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ._exceptions import StreamError
+from .types._base import fit
 from .types.chunk import Chunk
 from .types.openai import ChatCompletionChunk, Usage
 from .types.session import Message
@@ -107,7 +108,7 @@ def parse_reference(reference: Any) -> list[Chunk]:
         chunks = reference
     else:
         chunks = []
-    return [Chunk.model_validate(c) for c in chunks if isinstance(c, dict)]
+    return [fit(Chunk, c) for c in chunks if isinstance(c, dict)]
 
 
 def _load(payload: str) -> Any:
@@ -274,7 +275,7 @@ class OpenAIAccumulator:
             reasoning_delta=delta.get("reasoning_content") or "",
             reference=parse_reference(delta.get("reference")),
             final_content=delta.get("final_content"),
-            usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
+            usage=fit(Usage, usage) if isinstance(usage, dict) else None,
             finish_reason=choice.get("finish_reason"),
         )
         self.last = chunk

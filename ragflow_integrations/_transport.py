@@ -8,6 +8,8 @@ Nothing here knows about RAGFlow's envelopes.
 from __future__ import annotations
 
 import asyncio
+import copy
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from ._http import Request, Response, Timeout
 from ._retry import retry_delay, should_retry_status
 
 __all__ = ["AsyncStream", "AsyncTransport", "SyncStream", "SyncTransport", "api_root"]
+
+log = logging.getLogger("ragflow_integrations")
 
 _USER_AGENT = "ragflow-integrations"
 
@@ -167,6 +171,12 @@ class SyncTransport:
             self._retry.sleep(delay)
             attempt += 1
 
+    def with_options(self, timeout: Timeout, max_retries: int) -> SyncTransport:
+        """A copy with other timeouts or retries, sharing the connection pool."""
+        clone = copy.copy(self)
+        clone.timeout, clone._retry = timeout, _RetryLoop(max_retries)
+        return clone
+
     def send(self, req: Request) -> Response:
         """Send a request and read the whole answer."""
         resp = self._send(req)
@@ -241,6 +251,12 @@ class AsyncTransport:
                 await resp.aclose()
             await asyncio.sleep(delay)
             attempt += 1
+
+    def with_options(self, timeout: Timeout, max_retries: int) -> AsyncTransport:
+        """A copy with other timeouts or retries, sharing the connection pool."""
+        clone = copy.copy(self)
+        clone.timeout, clone._retry = timeout, _RetryLoop(max_retries)
+        return clone
 
     async def send(self, req: Request) -> Response:
         """Send a request and read the whole answer."""

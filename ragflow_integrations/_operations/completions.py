@@ -8,6 +8,7 @@ from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError
 from .._http import Request
 from .._streaming import AnswerAccumulator, normalise_citations, parse_reference, split_think
+from ..types._base import fit
 from ..types.openai import ChatCompletion, Usage
 from ..types.session import Message
 from . import sessions
@@ -169,6 +170,6 @@ def parse_openai(raw: Any, req: Request) -> ChatCompletion:
         content=normalise_citations(content),
         reasoning=reasoning or think,
         reference=parse_reference(message.get("reference")),
-        usage=Usage.model_validate(usage) if isinstance(usage, dict) else None,
+        usage=fit(Usage, usage) if isinstance(usage, dict) else None,
         finish_reason=choice.get("finish_reason"),
     )

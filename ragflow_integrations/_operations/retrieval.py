@@ -7,6 +7,7 @@ from typing import Any
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError
 from .._http import Request
+from ..types._base import fit
 from ..types.chunk import Chunk
 from . import documents
 from ._core import Op, call, expect_dict, expect_list
@@ -67,7 +68,7 @@ def _page(
     if data is None:
         return []
     chunks = expect_list(expect_dict(data, req), req, "chunks")
-    return [Chunk.model_validate(c) for c in chunks if isinstance(c, dict)]
+    return [fit(Chunk, c) for c in chunks if isinstance(c, dict)]
 
 
 def retrieve(

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
-__all__ = ["RAGFlowModel", "first_of", "none_to"]
+__all__ = ["RAGFlowModel", "first_of", "fit", "none_to"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def fit(cls: type[M], data: Any) -> M:
+    """Validate a server object; a shape that does not fit is an ``APIResponseValidationError``."""
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        from .._exceptions import APIResponseValidationError
+
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()
+        )
+        raise APIResponseValidationError(
+            f"the server sent a {cls.__name__} that does not fit: {problems}", body=data
+        ) from None
 
 
 class RAGFlowModel(BaseModel):

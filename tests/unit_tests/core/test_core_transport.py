@@ -32,9 +32,11 @@ class ScriptedAdapter(BaseAdapter):
         super().__init__()
         self.script = script
         self.calls: list[requests.PreparedRequest] = []
+        self.timeouts: list[Any] = []
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         self.calls.append(request)
+        self.timeouts.append(kwargs.get("timeout"))
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
@@ -222,3 +224,23 @@ def test_sync_stream_ends_without_end_marker() -> None:
     with pytest.raises(StreamError, match="before the server's end marker") as info:
         next(stream)
     assert info.value.partial.content == "partial"
+
+
+def test_with_options_overrides_one_call_and_shares_the_pool(no_sleep: list[float]) -> None:
+    rag, adapter = sync_client([(503, b"busy"), (503, b"busy"), (200, OK)])
+    quick = rag.with_options(timeout=1.5, max_retries=0)
+    assert quick._transport._session is rag._transport._session
+    with pytest.raises(InternalServerError):
+        quick.list_datasets()
+    assert len(adapter.calls) == 1 and adapter.timeouts == [(5.0, 1.5)]
+    assert rag.timeout.read == 600.0
+    assert [d.id for d in rag.list_datasets()] == ["d1"]  # the original still retries
+    assert len(adapter.calls) == 3
+
+
+def test_answer_that_does_not_fit_the_model() -> None:
+    from ragflow_integrations import APIResponseValidationError
+
+    rag, _ = sync_client([(200, {"code": 0, "data": [{"id": "d", "chunk_count": "many"}]})])
+    with pytest.raises(APIResponseValidationError, match="DataSet.*chunk_count"):
+        rag.list_datasets()
