@@ -242,5 +242,5 @@ def test_answer_that_does_not_fit_the_model() -> None:
     from ragflow_integrations import APIResponseValidationError
 
     rag, _ = sync_client([(200, {"code": 0, "data": [{"id": "d", "chunk_count": "many"}]})])
-    with pytest.raises(APIResponseValidationError, match="DataSet.*chunk_count"):
+    with pytest.raises(APIResponseValidationError, match=r"DataSet.*chunk_count"):
         rag.list_datasets()
