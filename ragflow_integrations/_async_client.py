@@ -111,7 +111,10 @@ class AsyncRAGFlow(BaseClient):
     async def _stream(self, req: Request, acc: _Acc) -> AsyncIterator[Any]:
         stream = await self._transport.stream(req)
         try:
-            if stream.status >= 400 or "json" in stream.headers.get("content-type", "").lower():
+            if (
+                stream.status >= 400
+                or "json" in Response(stream.status, stream.headers, b"").content_type
+            ):
                 data = unwrap(Response(stream.status, stream.headers, await stream.aread()), req)
                 for item in acc.feed(_as_event(data)):
                     yield item

@@ -121,7 +121,10 @@ class RAGFlow(BaseClient):
     def _stream(self, req: Request, acc: _Acc) -> Iterator[Any]:
         stream = self._transport.stream(req)
         try:
-            if stream.status >= 400 or "json" in stream.headers.get("content-type", "").lower():
+            if (
+                stream.status >= 400
+                or "json" in Response(stream.status, stream.headers, b"").content_type
+            ):
                 data = unwrap(Response(stream.status, stream.headers, stream.read()), req)
                 yield from acc.feed(_as_event(data))
                 if isinstance(acc, AnswerAccumulator) and not acc.done:
@@ -324,9 +327,7 @@ class RAGFlow(BaseClient):
 
         def op(d: Dialect) -> Op[None]:
             for dataset_id, docs in (yield from lookup.locate_documents(d, id_list)).items():
-                running = [
-                    doc["id"] for doc in docs if fit(Document, doc).run == "RUNNING"
-                ]
+                running = [doc["id"] for doc in docs if fit(Document, doc).run == "RUNNING"]
                 yield from documents.cancel_parse(d, dataset_id, running)
 
         self._run(op)

@@ -26,16 +26,13 @@ _VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+.].*)?\s*$")
 # The first version that has each feature (contract sections in brackets).
 FEATURES: dict[str, Version] = {
     "page_params": (0, 14, 0),  # page/page_size instead of offset/limit [1.5]
-    "image_id": (0, 14, 0),  # retrieval chunks: img_id -> image_id [7]
     "session_user_id": (0, 15, 1),  # sessions and completions take user_id [9]
     "questions": (0, 15, 0),  # chunks carry questions [6]
-    "retrieval_dataset_id": (0, 16, 0),  # retrieval chunks: kb_id -> dataset_id [7]
     "use_kg": (0, 16, 0),  # [7]
     "openai_compat": (0, 17, 0),  # /chats_openai/{id}/chat/completions [11]
     "document_meta_fields": (0, 17, 0),  # document update takes meta_fields [5]
     "strict_dataset_models": (0, 19, 0),  # extra keys refused, `language` refused [1.5, 4]
     "cross_languages": (0, 20, 0),  # [7]
-    "dataset_update_returns": (0, 20, 0),  # PUT /datasets/{id} returns the dataset [4]
     "bracket_citations": (0, 20, 0),  # [ID:N] instead of ##N$$ [10.4]
     "metadata_condition": (0, 20, 5),  # retrieval metadata_condition [7]
     "total_datasets": (0, 21, 0),  # [1.5]
@@ -45,7 +42,6 @@ FEATURES: dict[str, Version] = {
     "delete_all_flag": (0, 25, 0),  # empty ids delete nothing; delete_all:true [3.1]
     "patch_documents": (0, 25, 0),  # PATCH documents/{id} [3]
     "get_chat": (0, 25, 0),  # GET /chats/{id} [3]
-    "version_endpoint": (0, 25, 0),  # GET /system/version [2]
     "get_dataset": (0, 25, 1),  # GET /datasets/{id} [3]
     "patch_chunks": (0, 25, 1),  # PATCH chunks/{cid} [3]
     "patch_sessions": (0, 25, 1),  # PATCH sessions/{sid} [3]
@@ -171,21 +167,11 @@ class Dialect:
         """``##N$$`` up to 0.19, ``[ID:N]`` from 0.20 [10.4]."""
         return "bracket" if self.has("bracket_citations") else "hash"
 
-    @property
-    def openai_stream_default(self) -> bool:
-        """The OpenAI-compatible endpoint streams unless told (until 0.25.x)."""
-        return self.version < (0, 26, 0)
-
     # -- chats [8] ----------------------------------------------------------------------
     @property
     def chat_schema(self) -> Literal["llm_prompt", "dialog"]:
         """``llm``/``prompt`` bodies up to 0.24, raw dialog rows from 0.25.0."""
         return "dialog" if self.has("dialog_chats") else "llm_prompt"
-
-    @property
-    def chat_update_clears_datasets(self) -> bool:
-        """0.22-0.24: a chat update without ``dataset_ids`` clears the datasets [8.1]."""
-        return (0, 22, 0) <= self.version < (0, 25, 0)
 
     # -- retrieval [7] ------------------------------------------------------------------
     @property

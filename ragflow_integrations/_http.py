@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Request", "Response", "Timeout", "encode_multipart", "json_body"]
@@ -38,7 +38,6 @@ class Request:
     stream: bool = False
     idempotent: bool = True
     timeout: float | None = None
-    headers: tuple[tuple[str, str], ...] = field(default=())
 
     def describe(self) -> str:
         """``list datasets (GET /api/v1/datasets)``."""
@@ -53,13 +52,12 @@ class Request:
         return json_body(self.json)
 
     def header_items(self) -> list[tuple[str, str]]:
-        """Content headers for the body, plus any extra headers."""
-        items = list(self.headers)
+        """The content headers of the body."""
         if self.content is not None and self.content_type:
-            items.append(("Content-Type", self.content_type))
-        elif self.json is not None:
-            items.append(("Content-Type", "application/json"))
-        return items
+            return [("Content-Type", self.content_type)]
+        if self.json is not None:
+            return [("Content-Type", "application/json")]
+        return []
 
 
 @dataclass(frozen=True)

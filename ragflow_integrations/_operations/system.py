@@ -6,7 +6,7 @@ import contextlib
 import json
 from typing import Any
 
-from .._dialect import MAX_VERSION, Version, parse_version
+from .._dialect import FEATURES, MAX_VERSION, Version, parse_version
 from .._envelope import unwrap
 from .._exceptions import NotFoundError, RAGFlowConfigError, RAGFlowError
 from .._http import Request
@@ -56,7 +56,7 @@ def detect_version() -> Op[Version]:
     if isinstance(raw, dict) and raw.get("code") not in (0, None):
         unwrap(resp, req)  # a bad key is reported here
     if isinstance(raw, dict) and "total_datasets" in raw:
-        return (0, 21, 0)
+        return FEATURES["total_datasets"]
     datasets = raw.get("data") if isinstance(raw, dict) else None
     if isinstance(datasets, list) and datasets and isinstance(datasets[0], dict):
         req = Request(

@@ -244,3 +244,14 @@ def test_answer_that_does_not_fit_the_model() -> None:
     rag, _ = sync_client([(200, {"code": 0, "data": [{"id": "d", "chunk_count": "many"}]})])
     with pytest.raises(APIResponseValidationError, match=r"DataSet.*chunk_count"):
         rag.list_datasets()
+
+
+def test_json_error_answer_to_a_stream_request() -> None:
+    from ragflow_integrations import BadRequestError, Session
+
+    error = {"code": 101, "message": "required argument are missing: messages; "}
+    rag, _ = sync_client([(200, error)])
+    sess = Session(id="s", chat_id="c")
+    sess._bind(rag)
+    with pytest.raises(BadRequestError, match="required argument are missing"):
+        list(sess.ask("q", stream=True))
