@@ -1,0 +1,127 @@
+"""Helpers shared by the handlers: paging, ordering, strict-model validation messages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from ._dialects import Dialect
+from ._wire import Call, Fail, err
+
+__all__ = [
+    "check_extra",
+    "dedupe_name",
+    "deep_merge",
+    "is_false",
+    "order",
+    "page_slice",
+    "paging",
+    "pyd_error",
+    "to_int",
+]
+
+T = TypeVar("T")
+
+
+def pyd_error(field: str, message: str, value: Any) -> Fail:
+    """RAGFlow's formatting of a Pydantic validation error (0.19+), code 101."""
+    return Fail(err(f"Field: <{field}> - Message: <{message}> - Value: <{value}>", 101))
+
+
+def check_extra(payload: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
+    """``extra="forbid"``: the first unknown key fails with code 101."""
+    for key, value in payload.items():
+        if key not in allowed:
+            raise pyd_error(prefix + key, "Extra inputs are not permitted", value)
+
+
+def to_int(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Fail(err(f"`{name}` should be an integer, got {value!r}", 101)) from None
+
+
+def is_false(value: str | None, *, exact: bool = False) -> bool:
+    """``desc`` parsing: ``"False"``/``"false"`` are false (only ``"False"`` when ``exact``)."""
+    if value is None:
+        return False
+    if exact:
+        return value == "False"
+    return value.lower() == "false"
+
+
+def paging(
+    call: Call,
+    *,
+    offset_limit: bool = False,
+    default_size: int | None = None,
+    source: dict[str, Any] | None = None,
+) -> tuple[int, int]:
+    """(page, page_size) from the query (or ``source``), with the 0.26+ cap of 100."""
+    d = call.d
+    size_default = default_size if default_size is not None else d.default_page_size
+
+    def get(name: str) -> Any:
+        if source is not None:
+            return source.get(name)
+        return call.q(name)
+
+    if offset_limit:
+        page = to_int(get("offset"), "offset", 1)
+        size = to_int(get("limit"), "limit", size_default)
+    else:
+        page = to_int(get("page"), "page", 1)
+        size = to_int(get("page_size"), "page_size", size_default)
+    cap_page_size(d, size)
+    return page, size
+
+
+def cap_page_size(d: Dialect, size: int) -> None:
+    cap = d.page_size_cap
+    if cap is not None and size > cap:
+        raise pyd_error("page_size", f"Input should be less than or equal to {cap}", size)
+
+
+def page_slice(items: Sequence[T], page: int, size: int) -> list[T]:
+    if size <= 0:
+        return list(items)
+    start = max(page - 1, 0) * size
+    return list(items[start : start + size])
+
+
+def order(items: Sequence[T], key: Callable[[T], Any], desc: bool) -> list[T]:
+    """Sort by ``key`` then insertion order, descending when ``desc``."""
+    indexed = list(enumerate(items))
+    indexed.sort(key=lambda pair: (key(pair[1]), pair[0]), reverse=desc)
+    return [item for _, item in indexed]
+
+
+def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def dedupe_name(name: str, taken: set[str]) -> str:
+    """RAGFlow's ``duplicate_name``: ``a.txt`` -> ``a(1).txt`` -> ``a(2).txt``."""
+    if name not in taken:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    match = re.match(r"^(.*)\((\d+)\)$", stem)
+    base = match.group(1) if match else stem
+    i = int(match.group(2)) if match else 0
+    while True:
+        i += 1
+        candidate = f"{base}({i})" + (f".{ext}" if dot else "")
+        if candidate not in taken:
+            return candidate
