@@ -29,45 +29,57 @@ __all__ = [
 ]
 
 _HASH_CITATION = re.compile(r"##(\d+)\$\$")
+_EOL = re.compile(rb"\r\n|\r|\n")
 _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
 
 
 class SSEDecoder:
-    """Incremental SSE decoder: feed bytes, get the ``data`` payload of each finished event."""
+    """Incremental SSE decoder: feed bytes, get the ``data`` payload of each finished event.
+
+    Linear in the bytes fed, however long a line grows across chunks: a partial line is
+    kept as a list of pieces and joined once, when its end arrives.
+    """
 
     def __init__(self) -> None:
-        self._pending = b""
+        self._parts: list[bytes] = []
         self._data: list[bytes] = []
+        self._after_cr = False
 
     def feed(self, chunk: bytes) -> list[str]:
         """Add bytes; return the payloads of the events they complete."""
-        buffer = self._pending + chunk
         events: list[str] = []
-        start = 0
-        size = len(buffer)
+        if self._after_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]  # the LF of a CRLF split across chunks
+        self._after_cr = False
+        start, size = 0, len(chunk)
+        has_cr = b"\r" in chunk  # the servers send LF only: then plain find() is enough
         while True:
-            cr = buffer.find(b"\r", start)
-            lf = buffer.find(b"\n", start)
-            if cr < 0 and lf < 0:
-                break
-            if cr >= 0 and (lf < 0 or cr < lf):
-                if cr + 1 == size:  # maybe CRLF split across chunks: wait for more
-                    break
-                end, nxt = cr, cr + 2 if buffer[cr + 1 : cr + 2] == b"\n" else cr + 1
+            if has_cr:
+                match = _EOL.search(chunk, start)
+                stop, nxt = (match.start(), match.end()) if match else (-1, -1)
             else:
-                end, nxt = lf, lf + 1
-            self._line(buffer[start:end], events)
+                stop = chunk.find(b"\n", start)
+                nxt = stop + 1
+            if stop < 0:
+                if start < size:
+                    self._parts.append(chunk[start:])
+                return events
+            piece = chunk[start:stop]
+            if self._parts:
+                self._parts.append(piece)
+                piece = b"".join(self._parts)
+                self._parts = []
+            self._line(piece, events)
+            self._after_cr = has_cr and nxt == size and chunk[stop:nxt] == b"\r"
             start = nxt
-        self._pending = buffer[start:]
-        return events
 
     def flush(self) -> list[str]:
         """End of stream: the last event, even without its blank line."""
         events: list[str] = []
-        if self._pending:
-            self._line(self._pending.rstrip(b"\r"), events)
-            self._pending = b""
+        if self._parts:
+            self._line(b"".join(self._parts), events)
+            self._parts = []
         self._line(b"", events)
         return events
 

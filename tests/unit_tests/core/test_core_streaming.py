@@ -195,3 +195,20 @@ def test_openai_stream() -> None:
     assert out[-1].reference[0].id == "c" and out[-1].final_content == "Hi [ID:0]"
     with pytest.raises(StreamError, match="You don't own"):
         OpenAIAccumulator().feed(json.dumps({"code": 102, "message": "You don't own the chat"}))
+
+
+def test_decoder_crlf_split_across_chunks() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data:1\r") == []
+    assert decoder.feed(b"\n\r") == ["1"]  # CRLF, then a lone CR: a blank line
+    assert decoder.feed(b"\ndata:2\r\n\r\n") == ["2"]  # that LF belonged to the CR
+
+
+def test_decoder_long_line_in_many_chunks() -> None:
+    payload = ev({"answer": "x" * 100_000})
+    raw = wire(payload)
+    decoder = SSEDecoder()
+    out: list[str] = []
+    for i in range(0, len(raw), 7):
+        out += decoder.feed(raw[i : i + 7])
+    assert out == [payload]
