@@ -3,7 +3,9 @@
 Up to v0.23 every SSE event repeats the whole answer so far, so a long answer sends
 quadratic bytes. The client must stay linear in the bytes it receives: the time per byte
 should not grow with the answer. Baseline: ``json.loads`` of each payload split out with
-``bytes.split`` (the least any decoder must do). Run: ``.venv/bin/python benchmarks/bench_streaming.py``.
+``bytes.split`` (the least any decoder must do).
+
+Run: ``.venv/bin/python benchmarks/bench_streaming.py``.
 """
 
 from __future__ import annotations
