@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import re
 import socket
@@ -252,7 +251,6 @@ def check_auth(d: Dialect, mode: str, header: str | None, api_key: str) -> Reply
 
 # -- the server ------------------------------------------------------------------------
 
-_KEY_COUNTER = itertools.count(1)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -295,7 +293,8 @@ class LocalRAGFlow:
         self._requested_port = port
         self._last_port = port
         if api_key is None:
-            seed = f"localragflow:{self.version}:{next(_KEY_COUNTER)}"
+            # The same key, tenant and ids on every run: recordings can be made again.
+            seed = f"localragflow:{self.version}"
             api_key = "ragflow-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
         self.api_key: str = api_key
         tenant = hashlib.md5(api_key.encode()).hexdigest()

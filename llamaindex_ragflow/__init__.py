@@ -1,0 +1,24 @@
+"""LlamaIndex integration for RAGFlow: retriever, chat and query engines, reader and tool spec.
+
+>>> from llamaindex_ragflow import RAGFlowRetriever
+>>> retriever = RAGFlowRetriever(dataset_ids=["..."], api_key="ragflow-...")  # doctest: +SKIP
+>>> nodes = retriever.retrieve("How does RAGFlow chunk documents?")  # doctest: +SKIP
+"""
+
+from ._filters import to_filter_expr
+from ._nodes import METADATA_KEYS
+from .chat_engine import RAGFlowChatEngine
+from .query_engine import RAGFlowQueryEngine
+from .reader import RAGFlowReader
+from .retriever import RAGFlowRetriever
+from .tools import RAGFlowToolSpec
+
+__all__ = [
+    "METADATA_KEYS",
+    "RAGFlowChatEngine",
+    "RAGFlowQueryEngine",
+    "RAGFlowReader",
+    "RAGFlowRetriever",
+    "RAGFlowToolSpec",
+    "to_filter_expr",
+]
