@@ -286,7 +286,11 @@ class OpenAIAccumulator:
             delta=text,
             reasoning_delta=delta.get("reasoning_content") or "",
             reference=parse_reference(delta.get("reference")),
-            final_content=delta.get("final_content"),
+            final_content=(
+                normalise_citations(str(delta["final_content"]))
+                if delta.get("final_content") is not None
+                else None
+            ),
             usage=fit(Usage, usage) if isinstance(usage, dict) else None,
             finish_reason=choice.get("finish_reason"),
         )

@@ -129,3 +129,8 @@ class AsyncSession(SessionFields):
     async def update(self, update_message: dict[str, Any]) -> None:
         """Rename the session: ``{"name": ...}``."""
         await self._bound()._update_session(self, dict(update_message))
+
+    async def delete(self) -> bool:
+        """Delete this session."""
+        await self._bound()._delete_sessions(self.chat_id, [self.id])
+        return True

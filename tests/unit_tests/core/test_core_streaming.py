@@ -184,7 +184,7 @@ def test_openai_stream() -> None:
                 "delta": {
                     "content": None,
                     "reference": [{"id": "c", "content": "t"}],
-                    "final_content": "Hi [ID:0]",
+                    "final_content": "Hi ##0$$",
                 },
             }
         ],
