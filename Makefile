@@ -26,10 +26,10 @@ lint:
 # Unit tests and cassette replays run with sockets disabled; the local-server tests
 # start LocalRAGFlow on 127.0.0.1 (fault injection, the official SDK, the demo).
 unit:
-	$(BIN)/pytest tests/unit_tests --disable-socket --allow-unix-socket -q
+	$(BIN)/pytest tests/unit_tests --disable-socket --allow-unix-socket --benchmark-disable -q
 
 integration:
-	$(BIN)/pytest tests/integration_tests --disable-socket --allow-unix-socket -q
+	$(BIN)/pytest tests/integration_tests --disable-socket --allow-unix-socket --benchmark-disable -q
 
 local-server:
 	$(BIN)/pytest tests/local_server -q

@@ -1,0 +1,34 @@
+"""LangChain integration for RAGFlow: retriever, chat model, loader, tools and toolkit.
+
+Built on the typed client in :mod:`ragflow_integrations`; works with RAGFlow v0.13 to v0.27.
+
+>>> from langchain_ragflow import RAGFlowRetriever
+>>> retriever = RAGFlowRetriever(dataset_ids=["..."], k=4)  # doctest: +SKIP
+"""
+
+from .chat_models import ChatRAGFlow
+from .document_loaders import RAGFlowLoader
+from .retrievers import RAGFlowRetriever, RAGFlowTranslator
+from .toolkits import RAGFlowToolkit
+from .tools import (
+    RAGFlowAskTool,
+    RAGFlowListDatasetsTool,
+    RAGFlowListDocumentsTool,
+    RAGFlowParseDocumentsTool,
+    RAGFlowSearchTool,
+    RAGFlowUploadTextTool,
+)
+
+__all__ = [
+    "ChatRAGFlow",
+    "RAGFlowAskTool",
+    "RAGFlowListDatasetsTool",
+    "RAGFlowListDocumentsTool",
+    "RAGFlowLoader",
+    "RAGFlowParseDocumentsTool",
+    "RAGFlowRetriever",
+    "RAGFlowSearchTool",
+    "RAGFlowToolkit",
+    "RAGFlowTranslator",
+    "RAGFlowUploadTextTool",
+]

@@ -1,0 +1,109 @@
+"""Connection settings shared by every class of this package, and their lazy clients."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from functools import cached_property
+from typing import Any
+
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from ragflow_integrations import AsyncRAGFlow, RAGFlow
+
+__all__ = ["RAGFlowSettings"]
+
+_DEFAULT_BASE_URL = "http://localhost:9380"
+
+
+class RAGFlowSettings(BaseModel):
+    """Where the RAGFlow server is and how to talk to it.
+
+    Either credentials (``api_key``, default ``RAGFLOW_API_KEY``; ``base_url``, default
+    ``RAGFLOW_BASE_URL``) or existing clients (``client=RAGFlow(...)``,
+    ``async_client=AsyncRAGFlow(...)``). Clients are built on first use; an async client is
+    built per event loop unless one is given.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)
+
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("RAGFLOW_API_KEY", default=None)
+    )
+    """The RAGFlow API key (``RAGFLOW_API_KEY``)."""
+    base_url: str = Field(
+        default_factory=from_env(["RAGFLOW_BASE_URL", "RAGFLOW_API_URL"], default=_DEFAULT_BASE_URL)
+    )
+    """The server root, e.g. ``http://localhost:9380`` (``RAGFLOW_BASE_URL``)."""
+    server_version: str | None = None
+    """Pin the server's version (``"v0.27"``); detected on first use when unset."""
+    timeout: float | None = None
+    """Seconds to wait for an answer (the client's default when unset)."""
+    max_retries: int = 2
+    """Retries of failed requests that are safe to repeat."""
+    client: RAGFlow | None = Field(default=None, exclude=True, repr=False)
+    """An existing synchronous client to use instead of the credentials."""
+    async_client: AsyncRAGFlow | None = Field(default=None, exclude=True, repr=False)
+    """An existing asynchronous client to use instead of the credentials."""
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "api_key": self.api_key.get_secret_value() if self.api_key is not None else None,
+            "base_url": self.base_url,
+            "server_version": self.server_version,
+            "max_retries": self.max_retries,
+        }
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        return kwargs
+
+    @cached_property
+    def _rag(self) -> RAGFlow:
+        """The synchronous client (given, or built once)."""
+        if self.client is not None:
+            return self.client
+        return RAGFlow(**self._client_kwargs())
+
+    @cached_property
+    def _async_clients(self) -> weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRAGFlow]:
+        return weakref.WeakKeyDictionary()
+
+    def _arag(self) -> AsyncRAGFlow:
+        """The asynchronous client: the given one, else one per running event loop.
+
+        With only ``client=`` given, the async twin shares its key, URL and settings.
+        """
+        if self.async_client is not None:
+            return self.async_client
+        loop = asyncio.get_running_loop()
+        found = self._async_clients.get(loop)
+        if found is None:
+            found = AsyncRAGFlow(**self._async_kwargs())
+            self._async_clients[loop] = found
+        return found
+
+    def _async_kwargs(self) -> dict[str, Any]:
+        if self.client is None:
+            return self._client_kwargs()
+        c = self.client
+        return {
+            "api_key": c.api_key,
+            "base_url": c.base_url,
+            "server_version": self.server_version,
+            "timeout": c.timeout.read,
+            "connect_timeout": c.timeout.connect,
+            "max_retries": c.max_retries,
+        }
+
+    def _settings_for_child(self) -> dict[str, Any]:
+        """Arguments that make another settings holder share this one's clients."""
+        return {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "server_version": self.server_version,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "client": self._rag if (self.client is not None or self.api_key) else None,
+            "async_client": self.async_client,
+        }

@@ -1,0 +1,63 @@
+"""ChatRAGFlow: the langchain-tests integration suite (v0.27), replayed from cassettes.
+
+``allow_playback_repeats`` is on for this class only: ``test_stream_time`` benchmarks the
+same recorded stream several times unless ``--benchmark-disable`` is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from langchain_ragflow import ChatRAGFlow
+from tests.support import Seeded, seeded_environment
+
+NAME = Path(__file__).stem
+SEEDS: dict[str, Seeded] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded() -> Iterator[Seeded]:
+    with seeded_environment("v0.27", NAME) as seeded:
+        SEEDS["v0.27"] = seeded
+        yield seeded
+
+
+@pytest.mark.vcr(allow_playback_repeats=True)
+class TestChatRAGFlowStandard(ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self) -> type[ChatRAGFlow]:
+        return ChatRAGFlow
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        seeded = SEEDS["v0.27"]
+        return {"chat_id": seeded.chat_id, **seeded.client_kwargs()}
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_structured_output(self) -> bool:
+        return False
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return False
+
+    @property
+    def returns_usage_metadata(self) -> bool:
+        return True
+
+    @property
+    def enable_vcr_tests(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "deepseek-chat@DeepSeek"  # a per-request LLM override (RAGFlow v0.25.1+)

@@ -1,0 +1,50 @@
+"""The public surface of ``langchain_ragflow``."""
+
+from __future__ import annotations
+
+import langchain_ragflow
+
+EXPECTED_ALL = [
+    "ChatRAGFlow",
+    "RAGFlowAskTool",
+    "RAGFlowListDatasetsTool",
+    "RAGFlowListDocumentsTool",
+    "RAGFlowLoader",
+    "RAGFlowParseDocumentsTool",
+    "RAGFlowRetriever",
+    "RAGFlowSearchTool",
+    "RAGFlowToolkit",
+    "RAGFlowTranslator",
+    "RAGFlowUploadTextTool",
+]
+
+
+def test_all_imports() -> None:
+    assert sorted(langchain_ragflow.__all__) == EXPECTED_ALL
+    for name in EXPECTED_ALL:
+        assert getattr(langchain_ragflow, name) is not None
+
+
+def test_bases() -> None:
+    from langchain_core.document_loaders import BaseLoader
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.retrievers import BaseRetriever
+    from langchain_core.structured_query import Visitor
+    from langchain_core.tools import BaseTool, BaseToolkit
+
+    assert issubclass(langchain_ragflow.ChatRAGFlow, BaseChatModel)
+    assert issubclass(langchain_ragflow.RAGFlowRetriever, BaseRetriever)
+    assert issubclass(langchain_ragflow.RAGFlowLoader, BaseLoader)
+    assert issubclass(langchain_ragflow.RAGFlowToolkit, BaseToolkit)
+    assert issubclass(langchain_ragflow.RAGFlowSearchTool, BaseTool)
+    assert issubclass(langchain_ragflow.RAGFlowTranslator, Visitor)
+
+
+def test_package_knows_no_http() -> None:
+    """The LangChain layer maps models; it never builds URLs or parses JSON itself."""
+    from pathlib import Path
+
+    for path in Path(langchain_ragflow.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        for word in ("import json", "import httpx", "import requests", "/api/v1"):
+            assert word not in text, f"{path.name} contains {word!r}"
