@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +30,9 @@ REPLAY_BASE_URL = "http://ragflow.test"
 REPLAY_API_KEY = "ragflow-replay-key"
 RECORDED_AGAINST = "x-recorded-against"
 
-_recorded_against = threading.local()
+# What answers the requests being recorded; a plain global, since LangChain records from
+# worker threads too.
+_recorded_against = {"value": "unknown"}
 
 
 def record_mode_from_env() -> str:
@@ -69,7 +70,7 @@ def scrub_request(req: Any) -> Any:
 def scrub_response(resp: dict[str, Any]) -> dict[str, Any]:
     keep = {"content-type", "retry-after", "retry-after-ms"}
     headers = {k: v for k, v in resp["headers"].items() if k.lower() in keep}
-    headers[RECORDED_AGAINST] = [getattr(_recorded_against, "value", "unknown")]
+    headers[RECORDED_AGAINST] = [_recorded_against["value"]]
     resp["headers"] = headers
     return resp
 
@@ -78,7 +79,7 @@ def scrub_response(resp: dict[str, Any]) -> dict[str, Any]:
 def server_for(dialect: str) -> Iterator[Server]:
     """A server for one test: replay needs none; recording uses a live one or LocalRAGFlow."""
     if not recording():
-        _recorded_against.value = "replay"
+        _recorded_against["value"] = "replay"
         yield Server(REPLAY_BASE_URL, REPLAY_API_KEY, dialect)
         return
     live = live_server()
@@ -86,13 +87,13 @@ def server_for(dialect: str) -> Iterator[Server]:
         from ragflow_integrations import RAGFlow
 
         version = RAGFlow(api_key=live[1], base_url=live[0]).server_version()
-        _recorded_against.value = f"live RAGFlow {version}"
+        _recorded_against["value"] = f"live RAGFlow {version}"
         yield Server(live[0], live[1], version)
         return
     from ragflow_integrations.testing import LocalRAGFlow
 
     with LocalRAGFlow(dialect=dialect, parse_delay=0.2) as local:
-        _recorded_against.value = f"LocalRAGFlow dialect {local.dialect}"
+        _recorded_against["value"] = f"LocalRAGFlow dialect {local.dialect}"
         yield Server(local.base_url, local.api_key, dialect, local)
 
 

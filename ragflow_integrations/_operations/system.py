@@ -27,9 +27,11 @@ def detect_version() -> Op[Version]:
 
     Older servers have no API-key version endpoint; the way they answer an unknown route
     tells the era (0.24: HTTP 404 with a code; 0.23: HTTP 404 without; up to 0.22: HTTP
-    200 with code 100; 0.13: ``retcode``), then ``total_datasets`` (0.21+) and a document's
-    ``process_duration`` (0.20+) narrow it. Where nothing narrows it further, v0.19 is
-    assumed for the v0.14-v0.20 era; pin ``server_version`` to be exact.
+    200 with code 100; 0.13: ``retcode``). Then ``total_datasets`` (0.21+), the strict
+    validation of list queries (0.19+), a document's ``process_duration`` (0.20+) and the
+    OpenAI-compatible route (0.17+) narrow it. The result is the oldest version that fits
+    (v0.14 for v0.14-v0.16, v0.17 for v0.17-v0.18, v0.19 for v0.19-v0.20 without documents);
+    pin ``server_version`` to be exact.
     """
     req = Request("GET", "/system/version", "get server version")
     resp = yield req
@@ -47,32 +49,52 @@ def detect_version() -> Op[Version]:
         return (0, 13, 0)
     if resp.status == 404:
         return (0, 24, 0) if isinstance(raw, dict) and "code" in raw else (0, 23, 0)
-    # Up to 0.22: narrow down with a dataset list and a document.
-    req = Request(
+    # Up to 0.22: narrow down with side-effect-free probes.
+    listing = Request(
         "GET", "/datasets", "detect server version", params=(("page", "1"), ("page_size", "1"))
     )
-    resp = yield req
+    resp = yield listing
     raw = _json(resp.body)
-    if isinstance(raw, dict) and raw.get("code") not in (0, None):
-        unwrap(resp, req)  # a bad key is reported here
+    if isinstance(raw, dict) and raw.get("code") in (109, 401):
+        unwrap(resp, listing)  # a bad key is reported here
     if isinstance(raw, dict) and "total_datasets" in raw:
         return FEATURES["total_datasets"]
     datasets = raw.get("data") if isinstance(raw, dict) else None
-    if isinstance(datasets, list) and datasets and isinstance(datasets[0], dict):
-        req = Request(
-            "GET",
-            f"/datasets/{datasets[0].get('id')}/documents",
-            "detect server version",
-            params=(("page", "1"), ("page_size", "1")),
-        )
-        resp = yield req
-        raw = _json(resp.body)
-        docs = (raw.get("data") or {}).get("docs") if isinstance(raw, dict) else None
-        if isinstance(docs, list) and docs and isinstance(docs[0], dict):
-            if "process_duration" in docs[0]:
+    # 0.19 validates list queries strictly: an unknown key is refused.
+    strict = yield Request(
+        "GET", "/datasets", "detect server version", params=(*listing.params, ("probe", "1"))
+    )
+    raw = _json(strict.body)
+    if (
+        isinstance(raw, dict)
+        and raw.get("code") == 101
+        and "Extra inputs" in str(raw.get("message"))
+    ):
+        if isinstance(datasets, list) and datasets and isinstance(datasets[0], dict):
+            docs_req = Request(
+                "GET",
+                f"/datasets/{datasets[0].get('id')}/documents",
+                "detect server version",
+                params=(("page", "1"), ("page_size", "1")),
+            )
+            raw = _json((yield docs_req).body)
+            docs = (raw.get("data") or {}).get("docs") if isinstance(raw, dict) else None
+            if isinstance(docs, list) and docs and "process_duration" in docs[0]:
                 return (0, 20, 0)
-            return (0, 19, 0)
-    return (0, 19, 0)
+        return FEATURES["strict_dataset_models"]
+    # Before 0.19: the OpenAI-compatible route arrived in 0.17. A chat id that cannot exist
+    # is refused by the route where it exists, and the route is unknown where it does not.
+    probe = yield Request(
+        "POST",
+        f"/chats_openai/{'0' * 32}/chat/completions",
+        "detect server version",
+        json={"model": "model", "messages": [{"role": "user", "content": "?"}], "stream": False},
+    )
+    raw = _json(probe.body)
+    unknown_route = probe.status == 404 or (
+        isinstance(raw, dict) and raw.get("code") == 100 and "NotFound" in str(raw.get("message"))
+    )
+    return (0, 14, 0) if unknown_route else FEATURES["openai_compat"]
 
 
 def health() -> Op[dict[str, Any]]:

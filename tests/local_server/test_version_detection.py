@@ -10,15 +10,19 @@ from ragflow_integrations.testing import LocalRAGFlow
 # What the probe ladder can tell from an empty server, and with a document in it.
 CASES = [
     ("v0.13", "v0.13.0", "v0.13.0"),
-    ("v0.17", "v0.19.0", "v0.19.0"),
+    ("v0.14", "v0.14.0", "v0.14.0"),
+    ("v0.16", "v0.14.0", "v0.14.0"),
+    ("v0.17", "v0.17.0", "v0.17.0"),
+    ("v0.18", "v0.17.0", "v0.17.0"),
+    ("v0.19", "v0.19.0", "v0.19.0"),
     ("v0.20", "v0.19.0", "v0.20.0"),
     ("v0.21", "v0.21.0", "v0.21.0"),
+    ("v0.22", "v0.21.0", "v0.21.0"),
     ("v0.23", "v0.23.0", "v0.23.0"),
     ("v0.24", "v0.24.0", "v0.24.0"),
     ("v0.25.3", "v0.25.3", "v0.25.3"),
     ("v0.27", "v0.27.0", "v0.27.0"),
 ]
-
 
 @pytest.mark.parametrize(("dialect", "empty", "with_document"), CASES)
 def test_detection(dialect: str, empty: str, with_document: str) -> None:
