@@ -20,6 +20,7 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 
 from ragflow_integrations import AsyncDocument, Chunk, Usage
 from ragflow_integrations import Document as RAGFlowDocument
+from ragflow_integrations.types.chunk import PROVENANCE_KEYS
 
 __all__ = [
     "CHUNK_METADATA_KEYS",
@@ -35,36 +36,13 @@ __all__ = [
     "usage_metadata",
 ]
 
-CHUNK_METADATA_KEYS = (
-    "document_id",
-    "document_name",
-    "dataset_id",
-    "similarity",
-    "vector_similarity",
-    "term_similarity",
-    "positions",
-    "image_id",
-    "highlight",
-    "important_keywords",
-    "url",
-    "doc_type",
-    "document_metadata",
-)
+CHUNK_METADATA_KEYS = PROVENANCE_KEYS
 """Chunk fields copied into ``Document.metadata`` (when the server sent a value)."""
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     """The metadata of a retrieved or cited chunk: provenance and scores the server sent."""
-    sent = chunk.model_fields_set
-    out: dict[str, Any] = {}
-    for key in CHUNK_METADATA_KEYS:
-        if key not in sent:
-            continue
-        value = getattr(chunk, key)
-        if value is None or (isinstance(value, str | list | dict) and not value):
-            continue
-        out[key] = value
-    return out
+    return chunk.provenance()
 
 
 def chunk_to_document(chunk: Chunk) -> Document:

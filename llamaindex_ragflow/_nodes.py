@@ -14,6 +14,7 @@ from llama_index.core.schema import (
 )
 
 from ragflow_integrations import Chunk
+from ragflow_integrations.types.chunk import PROVENANCE_KEYS
 
 __all__ = [
     "LLM_METADATA_KEYS",
@@ -23,21 +24,7 @@ __all__ = [
     "chunks_to_nodes",
 ]
 
-METADATA_KEYS: tuple[str, ...] = (
-    "document_id",
-    "document_name",
-    "dataset_id",
-    "similarity",
-    "vector_similarity",
-    "term_similarity",
-    "positions",
-    "image_id",
-    "highlight",
-    "important_keywords",
-    "url",
-    "doc_type",
-    "document_metadata",
-)
+METADATA_KEYS: tuple[str, ...] = PROVENANCE_KEYS
 """Chunk fields copied into node metadata when the server sent a value (the LangChain
 layer's keys): provenance and scores."""
 
@@ -52,16 +39,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     """The node metadata of a chunk: each of :data:`METADATA_KEYS` the server sent, unless
     empty (``None``, ``""``, ``[]``, ``{}``).
     """
-    sent = chunk.model_fields_set
-    out: dict[str, Any] = {}
-    for key in METADATA_KEYS:
-        if key not in sent:
-            continue
-        value = getattr(chunk, key)
-        if value is None or (isinstance(value, (str, list, dict)) and not value):
-            continue
-        out[key] = value
-    return out
+    return chunk.provenance()
 
 
 def chunk_to_node(chunk: Chunk) -> TextNode:

@@ -8,7 +8,24 @@ from pydantic import AliasChoices, Field, field_validator
 
 from ._base import RAGFlowModel, first_of
 
-__all__ = ["Chunk"]
+__all__ = ["PROVENANCE_KEYS", "Chunk"]
+
+PROVENANCE_KEYS: tuple[str, ...] = (
+    "document_id",
+    "document_name",
+    "dataset_id",
+    "similarity",
+    "vector_similarity",
+    "term_similarity",
+    "positions",
+    "image_id",
+    "highlight",
+    "important_keywords",
+    "url",
+    "doc_type",
+    "document_metadata",
+)
+"""The chunk fields the framework layers put in their metadata: provenance and scores."""
 
 
 class Chunk(RAGFlowModel):
@@ -79,6 +96,17 @@ class Chunk(RAGFlowModel):
     @classmethod
     def _available(cls, value: Any) -> Any:
         return bool(int(value)) if isinstance(value, int | str) and str(value).isdigit() else value
+
+    def provenance(self) -> dict[str, Any]:
+        """The :data:`PROVENANCE_KEYS` the server sent, leaving out empty values."""
+        sent = self.model_fields_set
+        out: dict[str, Any] = {}
+        for key in PROVENANCE_KEYS:
+            value = getattr(self, key) if key in sent else None
+            if value is None or (isinstance(value, str | list | dict) and not value):
+                continue
+            out[key] = value
+        return out
 
     @property
     def knowledgebase_id(self) -> str:
