@@ -363,26 +363,24 @@ class AsyncRAGFlow(BaseClient):
         **extra: Any,
     ) -> ModelList[Chunk]:
         """Retrieve chunks (see :meth:`RAGFlow.retrieve`)."""
-        return await self._retrieve(
+        return await self.retrieval(
             question,
-            ids_of(dataset_ids, "dataset_ids") or [],
-            ids_of(document_ids, "document_ids"),
-            (page - 1) * page_size,
-            page_size,
-            filter,
-            dict(
-                similarity_threshold=similarity_threshold,
-                vector_similarity_weight=vector_similarity_weight,
-                top_k=top_k,
-                rerank_id=rerank_id,
-                keyword=keyword,
-                highlight=highlight,
-                metadata_condition=metadata_condition,
-                cross_languages=cross_languages,
-                use_kg=use_kg,
-                toc_enhance=toc_enhance,
-                **extra,
-            ),
+            dataset_ids,
+            document_ids,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+            similarity_threshold=similarity_threshold,
+            vector_similarity_weight=vector_similarity_weight,
+            top_k=top_k,
+            rerank_id=rerank_id,
+            keyword=keyword,
+            highlight=highlight,
+            metadata_condition=metadata_condition,
+            cross_languages=cross_languages,
+            use_kg=use_kg,
+            toc_enhance=toc_enhance,
+            filter=filter,
+            **extra,
         )
 
     async def _retrieve(
