@@ -276,7 +276,9 @@ def _delta_events(call: Call, turn: Turn, with_message: bool) -> list[bytes]:
         events.append(sse(_envelope(d, _final_fields(call, turn, final), with_message)))
         events.append(_end_marker(with_message))
         return events
-    for piece in split_words(ans.plain):
+    # From v0.24 the prompt asks the model to cite ([ID:n]) and the server keeps what it
+    # wrote: the stand-in streams the cited text, and the final event adds nothing to it.
+    for piece in split_words(ans.decorated):
         emit(piece)
     if not turn.solo:
         final = _base_data(call, turn, "", reference)

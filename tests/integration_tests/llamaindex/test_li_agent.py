@@ -10,6 +10,7 @@ import pytest
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.base.llms.types import ChatMessage, MessageRole, ToolCallBlock
 from llama_index.core.llms.mock import MockFunctionCallingLLM
+from llama_index.core.memory import ChatMemoryBuffer
 
 from llamaindex_ragflow import RAGFlowToolSpec
 from tests.support import Seeded, seeded_environment
@@ -18,6 +19,11 @@ NAME = Path(__file__).stem
 
 # llama-index's workflow inspects the agent's pydantic attributes when it starts.
 pytestmark = pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecationWarning")
+
+
+def _memory() -> ChatMemoryBuffer:
+    """An in-process memory: the default one opens an aiosqlite thread that outlives the loop."""
+    return ChatMemoryBuffer.from_defaults()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,7 @@ async def test_agent_searches_then_answers(seeded: Seeded) -> None:
     spec = RAGFlowToolSpec([seeded.dataset_id], chat_id=seeded.chat_id, **seeded.client_kwargs())
     llm = scripted_llm([("search", {"query": "How does hybrid retrieval score chunks?"})])
     agent = FunctionAgent(tools=spec.to_tool_list(), llm=llm, streaming=False)
-    result = await agent.run(user_msg="How does RAGFlow score chunks?")
+    result = await agent.run(user_msg="How does RAGFlow score chunks?", memory=_memory())
     [call] = result.tool_calls
     assert call.tool_name == "search"
     assert "hybrid_retrieval.md" in call.tool_output.content
@@ -69,7 +75,9 @@ async def test_agent_asks_lists_and_reads_errors(seeded: Seeded) -> None:
         ]
     )
     agent = FunctionAgent(tools=spec.to_tool_list(), llm=llm, streaming=False)
-    result = await agent.run(user_msg="What is RAGFlow, and what documents explain it?")
+    result = await agent.run(
+        user_msg="What is RAGFlow, and what documents explain it?", memory=_memory()
+    )
     outputs = {c.tool_name + str(i): c.tool_output.content for i, c in enumerate(result.tool_calls)}
     assert seeded.dataset_id in outputs["list_datasets0"]
     assert outputs["list_documents1"].startswith("Error: ")  # readable, not raised

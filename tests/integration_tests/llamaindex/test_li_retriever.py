@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from llama_index.core.chat_engine import CondensePlusContextChatEngine
 from llama_index.core.llms import MockLLM
+from llama_index.core.memory import ChatMemoryBuffer
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeRelationship
 from llama_index.core.tools import RetrieverTool
@@ -106,7 +107,10 @@ def test_condense_plus_context_chat_engine(seeded: Seeded) -> None:
 @pytest.mark.vcr
 async def test_condense_plus_context_chat_engine_async(seeded: Seeded) -> None:
     engine = CondensePlusContextChatEngine.from_defaults(
-        retriever(seeded, similarity_top_k=2), llm=MockLLM(max_tokens=8)
+        retriever(seeded, similarity_top_k=2),
+        llm=MockLLM(max_tokens=8),
+        # In-process memory: the default opens an aiosqlite thread that outlives the loop.
+        memory=ChatMemoryBuffer.from_defaults(),
     )
     reply = await engine.achat("What is chunking?")
     assert "chunking.md" in names(reply.source_nodes)

@@ -67,7 +67,8 @@ def test_delta_stream_024(
     assert final["final"] is True and final["answer"] == ""
     assert final["reference"]["chunks"][0]["document_name"] == "sky.txt"
     text = "".join(d["answer"] for d in data[:-1])
-    assert text.startswith("The sky is blue because of Rayleigh") and "[ID:" not in text
+    # the model cites as it writes (the prompt asks it to); nothing is re-sent at the end
+    assert text.startswith("The sky is blue because of Rayleigh") and "[ID:0]" in text
     assert all(d["final"] is False and d["reference"] == {} for d in data[:-1])
     assert "message" not in events[0]
     # the session keeps the decorated answer
