@@ -569,7 +569,9 @@ def _openai_events(
     if ans.think and d.openai_reasoning_key:
         for piece in split_words(ans.think):
             yield sse(_chunk_obj(call, chat_id, model, created, _delta(call, None, piece)))
-    for piece in split_words(ans.plain):
+    # As in the native stream: from v0.24 the model writes its own citations when asked to.
+    streamed = ans.decorated if with_reference and d.stream_delta else ans.plain
+    for piece in split_words(streamed):
         yield sse(_chunk_obj(call, chat_id, model, created, _delta(call, piece)))
     last_delta = _delta(call, None)
     if with_reference:
@@ -577,7 +579,7 @@ def _openai_events(
         last_delta["final_content"] = ans.decorated
     last = _chunk_obj(call, chat_id, model, created, last_delta, "stop")
     prompt_tokens = _usage_count(d, question)
-    completion_tokens = _usage_count(d, ans.plain)
+    completion_tokens = _usage_count(d, streamed)
     last["usage"] = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
