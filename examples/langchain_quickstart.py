@@ -23,7 +23,7 @@ from langchain_ragflow import (
     RAGFlowToolkit,
 )
 from ragflow_integrations import RAGFlow
-from ragflow_integrations._samples import load_samples
+from ragflow_integrations.samples import load_samples
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ def ragflow() -> Iterator[tuple[dict[str, str], str, str]]:
         yield {}, os.environ["RAGFLOW_DATASET_ID"], os.environ["RAGFLOW_CHAT_ID"]
         return
     from ragflow_integrations import RAGFlow
-    from ragflow_integrations._samples import load_samples
+    from ragflow_integrations.samples import load_samples
     from ragflow_integrations.testing import LocalRAGFlow
 
     with LocalRAGFlow(dialect="v0.27", parse_delay=0.05) as server:

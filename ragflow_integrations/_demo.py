@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from ._client import RAGFlow
-from ._samples import load_samples
+from .samples import load_samples
 from .types import Document
 
 __all__ = ["main", "run_demo"]

@@ -131,7 +131,7 @@ def seeded_environment(dialect: str, name: str) -> Iterator[Seeded]:
             yield Seeded(server, **json.loads(path.read_text()))
         return
     from ragflow_integrations import RAGFlow
-    from ragflow_integrations._samples import load_samples
+    from ragflow_integrations.samples import load_samples
 
     with server_for(dialect) as server:
         rag = RAGFlow(

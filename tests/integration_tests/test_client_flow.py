@@ -20,7 +20,7 @@ from ragflow_integrations import (
     RAGFlow,
     UnsupportedFeatureError,
 )
-from ragflow_integrations._samples import EMPTY_RESPONSE, SAMPLE_METADATA, sample_files
+from ragflow_integrations.samples import EMPTY_RESPONSE, SAMPLE_METADATA, sample_files
 from tests.support import Seeded, seeded_environment
 
 DIALECTS = ["v0.13", "v0.20", "v0.23", "v0.24", "v0.25.3", "v0.27"]

@@ -20,7 +20,7 @@ from ragflow_integrations import (
     StreamError,
 )
 from ragflow_integrations._demo import run_demo
-from ragflow_integrations._samples import load_samples
+from ragflow_integrations.samples import load_samples
 from ragflow_integrations.testing import LocalRAGFlow
 
 

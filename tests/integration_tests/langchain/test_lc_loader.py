@@ -9,7 +9,7 @@ import pytest
 
 from langchain_ragflow import RAGFlowLoader
 from ragflow_integrations import RAGFlow
-from ragflow_integrations._samples import SAMPLE_METADATA, sample_files
+from ragflow_integrations.samples import SAMPLE_METADATA, sample_files
 from tests.support import Seeded, seeded_environment
 
 NAME = Path(__file__).stem

@@ -13,7 +13,7 @@ from langchain_core.structured_query import Comparator, Comparison, Operation, O
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from langchain_ragflow import RAGFlowRetriever
-from ragflow_integrations._samples import SAMPLE_METADATA
+from ragflow_integrations.samples import SAMPLE_METADATA
 from tests.support import Seeded, seeded_environment
 
 NAME = Path(__file__).stem

@@ -21,7 +21,7 @@ from llama_index.core.vector_stores.types import (
 )
 
 from llamaindex_ragflow import RAGFlowChatEngine, RAGFlowRetriever
-from ragflow_integrations._samples import SAMPLE_METADATA
+from ragflow_integrations.samples import SAMPLE_METADATA
 from tests.support import Seeded, seeded_environment
 
 NAME = Path(__file__).stem

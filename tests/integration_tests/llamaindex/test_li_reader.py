@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llamaindex_ragflow import RAGFlowReader
-from ragflow_integrations._samples import SAMPLE_METADATA
+from ragflow_integrations.samples import SAMPLE_METADATA
 from tests.support import Seeded, seeded_environment
 
 NAME = Path(__file__).stem

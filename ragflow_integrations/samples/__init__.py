@@ -1,6 +1,9 @@
-"""The sample documents shipped with the package, and a helper that loads them into a server.
+"""Sample documents shipped with the package, and :func:`load_samples`, which loads them.
 
-Used by the demo and by the test suites' recordings.
+Four short markdown notes about RAGFlow, with metadata (author, year, topic) for filter
+examples. The demo, the examples and the test recordings use them; so can your own tests:
+
+    samples = load_samples(rag)          # dataset parsed, metadata set, chat assistant made
 """
 
 from __future__ import annotations
@@ -11,10 +14,18 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._client import RAGFlow
-    from .types import Chat, DataSet, Document
+    from .._client import RAGFlow
+    from ..types import Chat, DataSet, Document
 
-__all__ = ["SAMPLE_METADATA", "SampleSet", "load_samples", "sample_files"]
+__all__ = [
+    "EMPTY_RESPONSE",
+    "SAMPLE_CHAT",
+    "SAMPLE_DATASET",
+    "SAMPLE_METADATA",
+    "SampleSet",
+    "load_samples",
+    "sample_files",
+]
 
 SAMPLE_METADATA: dict[str, dict[str, Any]] = {
     "ragflow_overview.md": {"topic": "overview", "author": "alice", "year": 2023},
@@ -31,7 +42,7 @@ EMPTY_RESPONSE = "The sample documents do not say."
 
 def sample_files() -> list[tuple[str, bytes]]:
     """``(file name, content)`` of every sample document, in a fixed order."""
-    folder = resources.files("ragflow_integrations") / "samples"
+    folder = resources.files(__name__)
     return [(name, (folder / name).read_bytes()) for name in SAMPLE_METADATA]
 
 
