@@ -11,6 +11,7 @@ import asyncio
 import copy
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -219,7 +220,22 @@ class AsyncTransport:
         self._auth = f"Bearer {api_key}"
         self.timeout = timeout
         self._retry = _RetryLoop(max_retries)
-        self._client = client or httpx.AsyncClient()
+        self._given = client
+        # One pool per event loop: an httpx pool cannot cross loops, and users call
+        # asyncio.run() more than once with the same client.
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        if self._given is not None:
+            return self._given
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = self._pools[loop] = httpx.AsyncClient()
+        return pool
 
     async def _send(self, req: Request) -> httpx.Response:
         headers = {"Authorization": self._auth, "User-Agent": _USER_AGENT}
@@ -277,5 +293,10 @@ class AsyncTransport:
         return AsyncStream(resp.status_code, dict(resp.headers), resp)
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
+        """Close the connection pool of the running event loop."""
+        if self._given is not None:
+            await self._given.aclose()
+            return
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.aclose()

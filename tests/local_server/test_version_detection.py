@@ -54,3 +54,15 @@ def test_bad_key_is_reported_during_detection_or_first_call(dialect: str) -> Non
         with pytest.raises(AuthenticationError) as info:
             rag.list_datasets()
         assert "ragflow-not-the-key" not in str(info.value)
+
+
+def test_async_client_survives_several_event_loops() -> None:
+    """Each asyncio.run() gets its own pool; the client keeps working."""
+    import asyncio
+
+    with LocalRAGFlow(dialect="v0.27") as srv:
+        arag = AsyncRAGFlow(srv.api_key, srv.base_url, server_version="v0.27")
+        asyncio.run(arag.create_dataset(name="a"))
+        names = asyncio.run(arag.list_datasets())
+        assert [d.name for d in names] == ["a"]
+        asyncio.run(arag.aclose())
