@@ -393,7 +393,16 @@ def legacy_completion(call: Call) -> Reply | StreamReply:
     except ChatFailure as exc:
         session.messages.append(user_msg)
         return _stream_error(call, str(exc), False) if stream else _json_error(call, str(exc))
-    turn = Turn(
+    turn = _chat_turn(call, chat, session, question, answer)
+    _record(call, session, turn, user_msg)
+    if stream:
+        return _render_stream(call, turn, with_message=False)
+    return _render_json(call, turn)
+
+
+def _chat_turn(call: Call, chat: Chat, session: Session, question: str, answer: Answer) -> Turn:
+    """One question and its answer in a chat assistant's session."""
+    return Turn(
         question,
         answer,
         session.id,
@@ -402,10 +411,6 @@ def legacy_completion(call: Call) -> Reply | StreamReply:
         solo=not chat.dataset_ids,
         prompt=_prompt_text(chat, question),
     )
-    _record(call, session, turn, user_msg)
-    if stream:
-        return _render_stream(call, turn, with_message=False)
-    return _render_json(call, turn)
 
 
 # -- 0.25.0 POST /chats/{id}/sessions/{sid}/completions --------------------------------
@@ -431,15 +436,7 @@ def session_completion(call: Call) -> Reply | StreamReply:
     except ChatFailure as exc:
         return _stream_error(call, str(exc), False) if stream else _json_error(call, str(exc))
     session.messages = [dict(m) for m in messages if isinstance(m, dict)]
-    turn = Turn(
-        question,
-        answer,
-        session.id,
-        chat.id,
-        _msg_id(call),
-        solo=not chat.dataset_ids,
-        prompt=_prompt_text(chat, question),
-    )
+    turn = _chat_turn(call, chat, session, question, answer)
     _record(call, session, turn, None)
     if stream:
         return _render_stream(call, turn, with_message=False)
@@ -503,15 +500,7 @@ def new_completion(call: Call) -> Reply | StreamReply:
         answer = _answer(call, chat, question, kwargs)
     except ChatFailure as exc:
         return _stream_error(call, str(exc), True) if stream else _json_error(call, str(exc))
-    turn = Turn(
-        question,
-        answer,
-        session.id,
-        chat.id,
-        _msg_id(call),
-        solo=not chat.dataset_ids,
-        prompt=_prompt_text(chat, question),
-    )
+    turn = _chat_turn(call, chat, session, question, answer)
     store_history = _is_true(req.get("store_history_messages"), True) or d.lt(0, 27)
     if store_history:
         if replace_history and isinstance(messages, list):
