@@ -16,6 +16,7 @@ from ragflow_integrations import (
     Message,
     NotFoundError,
 )
+from ragflow_integrations.samples import sample_files
 from tests.support import Seeded, seeded_environment
 
 pytestmark = pytest.mark.vcr
@@ -45,7 +46,7 @@ async def test_datasets_documents_chunks(arag: AsyncRAGFlow, env: Seeded) -> Non
     chunks = [c async for c in docs[0].iter_chunks(page_size=1)]
     assert chunks and all(c.document_id == docs[0].id for c in chunks)
     assert chunks == await docs[0].list_chunks(page_size=100)
-    assert await docs[0].download() == (await docs[0].download())
+    assert await docs[0].download() == dict(sample_files())[docs[0].name]
     with pytest.raises(NotFoundError):
         await arag.get_document(id="f" * 32)
 

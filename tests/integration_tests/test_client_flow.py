@@ -230,15 +230,16 @@ def test_sessions_and_answers(rag: RAGFlow, env: Seeded) -> None:
     assert answer.reference and all(isinstance(c, Chunk) for c in answer.reference)
     assert "##" not in answer.content
     cont = ""
-    deltas: list[str] = []
+    rebuilt = ""  # what a caller appending deltas sees
     streamed: list[Message] = []
     for ans in sess.ask("How are documents split into chunks?", stream=True):
         streamed.append(ans)
         if not ans.replaced:
             assert ans.content.startswith(cont)
-        deltas.append(ans.delta)
+        rebuilt = ans.content if ans.replaced else rebuilt + ans.delta
         cont = ans.content
     final = streamed[-1]
+    assert rebuilt == final.content
     assert final.final and final.reference and len(streamed) > 2
     assert "chunk" in final.content.lower()
     assert all(not m.final for m in streamed[:-1])
