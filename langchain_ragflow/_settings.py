@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from functools import cached_property
 from typing import Any
 
@@ -22,8 +20,7 @@ class RAGFlowSettings(BaseModel):
 
     Either credentials (``api_key``, default ``RAGFLOW_API_KEY``; ``base_url``, default
     ``RAGFLOW_BASE_URL``) or existing clients (``client=RAGFlow(...)``,
-    ``async_client=AsyncRAGFlow(...)``). Clients are built on first use; an async client is
-    built per event loop unless one is given.
+    ``async_client=AsyncRAGFlow(...)``). Clients are built on first use.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)
@@ -66,22 +63,14 @@ class RAGFlowSettings(BaseModel):
         return RAGFlow(**self._client_kwargs())
 
     @cached_property
-    def _async_clients(self) -> weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRAGFlow]:
-        return weakref.WeakKeyDictionary()
+    def _async_rag(self) -> AsyncRAGFlow:
+        return AsyncRAGFlow(**self._async_kwargs())
 
     def _arag(self) -> AsyncRAGFlow:
-        """The asynchronous client: the given one, else one per running event loop.
-
-        With only ``client=`` given, the async twin shares its key, URL and settings.
+        """The asynchronous client: the given one, else one built once (it keeps a connection
+        pool per event loop). With only ``client=`` given, it shares that client's settings.
         """
-        if self.async_client is not None:
-            return self.async_client
-        loop = asyncio.get_running_loop()
-        found = self._async_clients.get(loop)
-        if found is None:
-            found = AsyncRAGFlow(**self._async_kwargs())
-            self._async_clients[loop] = found
-        return found
+        return self.async_client if self.async_client is not None else self._async_rag
 
     def _async_kwargs(self) -> dict[str, Any]:
         if self.client is None:
