@@ -186,21 +186,17 @@ def _spans(text: str) -> list[_Span]:
 
 
 def _citation(chunk: Chunk, n: int, start: int | None, end: int | None) -> types.Citation:
-    citation: types.Citation = {"type": "citation", "cited_text": chunk.content}
-    if chunk.document_name:
-        citation["title"] = chunk.document_name
-    if chunk.url:
-        citation["url"] = chunk.url
-    if start is not None and end is not None:
-        citation["start_index"] = start
-        citation["end_index"] = end
-    citation["extras"] = {
-        "reference_index": n,
-        "chunk_id": chunk.id,
-        "document_id": chunk.document_id,
-        "dataset_id": chunk.dataset_id,
-    }
-    return citation
+    return types.create_citation(
+        url=chunk.url or None,
+        title=chunk.document_name or None,
+        start_index=start if end is not None else None,
+        end_index=end if start is not None else None,
+        cited_text=chunk.content,
+        reference_index=n,
+        chunk_id=chunk.id,
+        document_id=chunk.document_id,
+        dataset_id=chunk.dataset_id,
+    )
 
 
 def citations_for(text: str, references: Sequence[Chunk]) -> list[types.Citation]:

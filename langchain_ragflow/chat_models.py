@@ -587,20 +587,30 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
 
 
 def _blocks(message: AIMessage) -> list[types.ContentBlock]:
-    """Standard content blocks of a RAGFlow answer: reasoning, then text with citations."""
+    """Standard content blocks of a RAGFlow answer: reasoning, then text with citations.
+
+    Block ids derive from the message id, so the chunks of one stream merge block by block.
+    """
     if not isinstance(message.content, str):
         raise NotImplementedError  # already blocks: LangChain's own parsing applies
     blocks: list[types.ContentBlock] = []
     reasoning = message.additional_kwargs.get("reasoning_content")
     if isinstance(reasoning, str) and reasoning:
-        blocks.append({"type": "reasoning", "reasoning": reasoning})
+        blocks.append(types.create_reasoning_block(reasoning, id=_block_id(message, "reasoning")))
     citations = message.response_metadata.get("citations") or []
     if message.content or citations or not blocks:
-        text: types.TextContentBlock = {"type": "text", "text": message.content}
-        if citations:
-            text["annotations"] = list(citations)
-        blocks.append(text)
+        blocks.append(
+            types.create_text_block(
+                message.content,
+                id=_block_id(message, "text"),
+                annotations=list(citations) or None,
+            )
+        )
     return blocks
+
+
+def _block_id(message: AIMessage, kind: str) -> str | None:
+    return f"{message.id}_{kind}" if message.id else None
 
 
 register_translator(PROVIDER, _blocks, _blocks)

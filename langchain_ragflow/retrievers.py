@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -50,6 +50,7 @@ _COMPARATORS: dict[str, Op] = {
     "nin": "nin",
 }
 
+_OPERATORS = (Operator.AND, Operator.OR, Operator.NOT)
 
 class RAGFlowTranslator(Visitor):
     """Translates LangChain structured queries into RAGFlow metadata filters.
@@ -61,12 +62,12 @@ class RAGFlowTranslator(Visitor):
     (``{"type": "date", "date": "2024-01-31"}``) compare as ``YYYY-MM-DD`` strings.
     """
 
-    allowed_comparators = tuple(Comparator(c) for c in _COMPARATORS)
-    allowed_operators = (Operator.AND, Operator.OR, Operator.NOT)
+    allowed_comparators: Sequence[Comparator] | None = tuple(Comparator(c) for c in _COMPARATORS)
+    allowed_operators: Sequence[Operator] | None = _OPERATORS
 
     def visit_operation(self, operation: Operation) -> FilterExpr:
         """``and``/``or``/``not`` over the translated arguments."""
-        if operation.operator not in self.allowed_operators:
+        if operation.operator not in _OPERATORS:
             raise UnsupportedFilterError(
                 f"unsupported filter operator {operation.operator.value!r}"
             )
