@@ -43,6 +43,7 @@ FEATURES: dict[str, Version] = {
     "patch_documents": (0, 25, 0),  # PATCH documents/{id} [3]
     "get_chat": (0, 25, 0),  # GET /chats/{id} [3]
     "get_dataset": (0, 25, 1),  # GET /datasets/{id} [3]
+    "unified_completions": (0, 25, 1),  # POST /chat/completions, /openai/{id}/... [3, 10, 11]
     "patch_chunks": (0, 25, 1),  # PATCH chunks/{cid} [3]
     "patch_sessions": (0, 25, 1),  # PATCH sessions/{sid} [3]
     "page_size_cap": (0, 26, 0),  # page_size <= 100 [1.5]

@@ -4,11 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-__all__ = ["Request", "Response", "Timeout", "encode_multipart", "json_body"]
+from ._exceptions import InvalidArgumentError
+
+__all__ = ["Request", "Response", "Timeout", "encode_multipart", "json_body", "path"]
+
+# Control characters, and the separators no id may carry even escaped: servers decode
+# %2F and %5C before routing, so an escaped slash would still leave its segment.
+_UNSAFE_ID = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def path(template: str, *ids: object) -> str:
+    """``path("/datasets/{}/documents", dataset_id)``: each id fills one ``{}`` segment.
+
+    Every id is untrusted (an LLM may have written it): it must be a non-empty string
+    without ``/``, ``\\`` or control characters and not ``.`` or ``..``, and it is
+    percent-encoded, so it can change neither the method, the rest of the path nor the
+    query. Anything else raises :class:`InvalidArgumentError` before a request is built.
+    """
+    return template.format(*(_segment(value) for value in ids))
+
+
+def _segment(value: object) -> str:
+    if not isinstance(value, str) or not value or value in (".", "..") or _UNSAFE_ID.search(value):
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise InvalidArgumentError(
+            f"{shown} is not a valid RAGFlow id: ids are non-empty strings without "
+            "'/', '\\' or control characters"
+        )
+    return quote(value, safe="")
 
 
 @dataclass(frozen=True)
@@ -38,6 +67,17 @@ class Request:
     stream: bool = False
     idempotent: bool = True
     timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        # Paths are built by `path()`; this guards against one built any other way.
+        segments = self.path.split("/")
+        if (
+            not self.path.startswith("/")
+            or "?" in self.path
+            or "#" in self.path
+            or any(s in ("", ".", "..") for s in segments[1:])
+        ):
+            raise InvalidArgumentError(f"refusing to send a request to {self.path!r}")
 
     def describe(self) -> str:
         """``list datasets (GET /api/v1/datasets)``."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError, NotFoundError
-from .._http import Request
+from .._http import Request, path
 from ._core import Op, call, delete_body, expect_dict, expect_list, query
 
 __all__ = ["create", "delete", "get", "list_page", "to_dialog", "update"]
@@ -139,7 +139,7 @@ def get(d: Dialect, *, id: str | None = None, name: str | None = None) -> Op[dic
     if not id and not name:
         raise InvalidArgumentError("get_chat needs an id or a name")
     if id and d.has("get_chat"):
-        req = Request("GET", f"/chats/{id}", "get chat")
+        req = Request("GET", path("/chats/{}", id), "get chat")
         return expect_dict((yield from call(req)), req)
     found = yield from list_page(d, 1, 1, id=id, name=name)
     if not found:
@@ -164,7 +164,7 @@ def update(
             body["dataset_ids"] = list(current["dataset_ids"])
     if not body:
         return None
-    req = Request("PUT", f"/chats/{chat_id}", "update chat", json=body)
+    req = Request("PUT", path("/chats/{}", chat_id), "update chat", json=body)
     data = yield from call(req)
     return data if isinstance(data, dict) else None
 

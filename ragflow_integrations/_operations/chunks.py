@@ -6,7 +6,7 @@ from typing import Any
 
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError
-from .._http import Request
+from .._http import Request, path
 from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, query
 
 __all__ = ["add", "delete", "list_page", "list_window", "update"]
@@ -15,7 +15,7 @@ _UPDATABLE = {"content", "important_keywords", "available", "questions", "positi
 
 
 def _path(dataset_id: str, document_id: str) -> str:
-    return f"/datasets/{dataset_id}/documents/{document_id}/chunks"
+    return path("/datasets/{}/documents/{}/chunks", dataset_id, document_id)
 
 
 def add(
@@ -100,7 +100,7 @@ def update(
         return None
     req = Request(
         d.chunk_update_method,
-        f"{_path(dataset_id, document_id)}/{chunk_id}",
+        path("/datasets/{}/documents/{}/chunks/{}", dataset_id, document_id, chunk_id),
         "update chunk",
         json=body,
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError
-from .._http import Request
+from .._http import Request, path
 from .._streaming import AnswerAccumulator, normalise_citations, parse_reference, split_think
 from ..types._base import fit
 from ..types.openai import ChatCompletion, Usage
@@ -54,12 +54,12 @@ def ask_request(
     if extra.get("legacy"):
         d.require("legacy_stream", "legacy=True")
     body.update(extra)
-    if d.version >= (0, 25, 1):
+    if d.has("unified_completions"):
         body["chat_id"] = chat_id
-        path = "/chat/completions"
+        route = "/chat/completions"
     else:
-        path = f"/chats/{chat_id}/completions"
-    return Request("POST", path, "ask", json=body, stream=stream, idempotent=False)
+        route = path("/chats/{}/completions", chat_id)
+    return Request("POST", route, "ask", json=body, stream=stream, idempotent=False)
 
 
 def history_for(d: Dialect, chat_id: str, session_id: str) -> Op[list[dict[str, Any]] | None]:
@@ -128,10 +128,8 @@ def openai_request(
     if messages[-1].get("role") != "user":
         raise InvalidArgumentError("the last message must be from the user")
     body: dict[str, Any] = {"model": model or "model", "messages": messages, "stream": stream}
-    if model and model != "model" and d.version < (0, 25, 1):
-        raise InvalidArgumentError(
-            f"a model override needs RAGFlow v0.25.1 or newer; this server is {d.name}"
-        )
+    if model and model != "model":
+        d.require("unified_completions", "a model override")
     extra_body: dict[str, Any] = dict(generation.pop("extra_body", None) or {})
     if d.has("bracket_citations"):  # extra_body is read from v0.20
         extra_body.setdefault("reference", reference)
@@ -141,14 +139,15 @@ def openai_request(
         if key in _GENERATION:
             d.require("openai_generation_config", f"the generation option {key!r}")
         body[key] = generation.pop(key)
-    path = (
-        f"/openai/{chat_id}/chat/completions"
-        if d.version >= (0, 25, 1)
-        else f"/chats_openai/{chat_id}/chat/completions"
+    route = path(
+        "/openai/{}/chat/completions"
+        if d.has("unified_completions")
+        else "/chats_openai/{}/chat/completions",
+        chat_id,
     )
     return Request(
         "POST",
-        path,
+        route,
         "OpenAI-compatible chat completion",
         json=body,
         stream=stream,

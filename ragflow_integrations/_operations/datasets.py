@@ -6,7 +6,7 @@ from typing import Any
 
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError, NotFoundError
-from .._http import Request
+from .._http import Request, path
 from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, query
 
 __all__ = ["create", "delete", "get", "list_page", "list_window", "update"]
@@ -94,7 +94,7 @@ def get(d: Dialect, *, id: str | None = None, name: str | None = None) -> Op[dic
     if not id and not name:
         raise InvalidArgumentError("get_dataset needs an id or a name")
     if id and d.has("get_dataset"):
-        req = Request("GET", f"/datasets/{id}", "get dataset")
+        req = Request("GET", path("/datasets/{}", id), "get dataset")
         return expect_dict((yield from call(req)), req)
     found = yield from list_page(d, 1, 1, id=id, name=name)
     if not found:
@@ -107,7 +107,7 @@ def update(d: Dialect, dataset_id: str, fields: dict[str, Any]) -> Op[dict[str, 
     body = dataset_body(d, fields, d.dataset_update_fields)
     if not body:
         return None
-    req = Request("PUT", f"/datasets/{dataset_id}", "update dataset", json=body)
+    req = Request("PUT", path("/datasets/{}", dataset_id), "update dataset", json=body)
     data = yield from call(req)
     return data if isinstance(data, dict) else None
 

@@ -8,7 +8,7 @@ from typing import Any
 from .._dialect import Dialect
 from .._envelope import unwrap
 from .._exceptions import InvalidArgumentError
-from .._http import Request, encode_multipart
+from .._http import Request, encode_multipart, path
 from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, query
 
 __all__ = [
@@ -40,7 +40,7 @@ def upload(d: Dialect, dataset_id: str, files: list[tuple[str, bytes]]) -> Op[li
     content, content_type = encode_multipart([(n, bytes(b)) for n, b in files])
     req = Request(
         "POST",
-        f"/datasets/{dataset_id}/documents",
+        path("/datasets/{}/documents", dataset_id),
         "upload documents",
         content=content,
         content_type=content_type,
@@ -76,7 +76,7 @@ def list_page(
             value = json.dumps(value, separators=(",", ":"))
         params[key] = value
     req = Request(
-        "GET", f"/datasets/{dataset_id}/documents", "list documents", params=query(params)
+        "GET", path("/datasets/{}/documents", dataset_id), "list documents", params=query(params)
     )
     data = expect_dict((yield from call(req)), req)
     docs = expect_list(data, req, "docs")
@@ -118,7 +118,7 @@ def update(
         return None
     req = Request(
         d.document_update_method,
-        f"/datasets/{dataset_id}/documents/{document_id}",
+        path("/datasets/{}/documents/{}", dataset_id, document_id),
         "update document",
         json=body,
     )
@@ -128,7 +128,9 @@ def update(
 
 def download(d: Dialect, dataset_id: str, document_id: str) -> Op[bytes]:
     """The document's file; a JSON answer is an error."""
-    req = Request("GET", f"/datasets/{dataset_id}/documents/{document_id}", "download document")
+    req = Request(
+        "GET", path("/datasets/{}/documents/{}", dataset_id, document_id), "download document"
+    )
     resp = yield req
     if resp.status >= 400 or resp.content_type == "application/json":
         unwrap(resp, req)  # raises for an error envelope
@@ -144,7 +146,9 @@ def delete(
     body = delete_body(d.delete_mode("documents"), ids, delete_all, "delete_documents")
     if body is None:
         return None
-    req = Request("DELETE", f"/datasets/{dataset_id}/documents", "delete documents", json=body)
+    req = Request(
+        "DELETE", path("/datasets/{}/documents", dataset_id), "delete documents", json=body
+    )
     yield from call(req)
     return None
 
@@ -155,7 +159,7 @@ def parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[None]:
         return None
     req = Request(
         "POST",
-        f"/datasets/{dataset_id}/chunks",
+        path("/datasets/{}/chunks", dataset_id),
         "parse documents",
         json={"document_ids": list(document_ids)},
         idempotent=False,
@@ -170,7 +174,7 @@ def cancel_parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[Non
         return None
     req = Request(
         "DELETE",
-        f"/datasets/{dataset_id}/chunks",
+        path("/datasets/{}/chunks", dataset_id),
         "stop parsing documents",
         json={"document_ids": list(document_ids)},
     )

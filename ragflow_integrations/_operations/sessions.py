@@ -6,7 +6,7 @@ from typing import Any
 
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError, NotFoundError
-from .._http import Request
+from .._http import Request, path
 from ._core import Op, call, delete_body, expect_dict, expect_list, query
 
 __all__ = ["create", "delete", "get", "list_page", "update"]
@@ -21,7 +21,7 @@ def create(d: Dialect, chat_id: str, name: str, user_id: str | None = None) -> O
         d.require("session_user_id", "sessions with a user_id")
         body["user_id"] = user_id
     req = Request(
-        "POST", f"/chats/{chat_id}/sessions", "create session", json=body, idempotent=False
+        "POST", path("/chats/{}/sessions", chat_id), "create session", json=body, idempotent=False
     )
     data = expect_dict((yield from call(req)), req)
     data.setdefault("chat_id", data.get("chat", chat_id))
@@ -49,7 +49,7 @@ def list_page(
         "name": name,
         "user_id": user_id,
     }
-    req = Request("GET", f"/chats/{chat_id}/sessions", "list sessions", params=query(params))
+    req = Request("GET", path("/chats/{}/sessions", chat_id), "list sessions", params=query(params))
     sessions = expect_list((yield from call(req)), req)
     for s in sessions:
         if isinstance(s, dict):
@@ -62,7 +62,7 @@ def get(d: Dialect, chat_id: str, session_id: str) -> Op[dict[str, Any]]:
     found = yield from list_page(d, chat_id, 1, 1, id=session_id)
     if not found:
         raise NotFoundError(f"chat {chat_id!r} has no session {session_id!r}")
-    return expect_dict(found[0], Request("GET", f"/chats/{chat_id}/sessions", "get session"))
+    return expect_dict(found[0], Request("GET", path("/chats/{}/sessions", chat_id), "get session"))
 
 
 def update(d: Dialect, chat_id: str, session_id: str, fields: dict[str, Any]) -> Op[None]:
@@ -76,7 +76,7 @@ def update(d: Dialect, chat_id: str, session_id: str, fields: dict[str, Any]) ->
         return None
     req = Request(
         d.session_update_method,
-        f"/chats/{chat_id}/sessions/{session_id}",
+        path("/chats/{}/sessions/{}", chat_id, session_id),
         "update session",
         json=dict(fields),
     )
@@ -91,6 +91,6 @@ def delete(
     body = delete_body(d.delete_mode("sessions"), ids, delete_all, "delete_sessions")
     if body is None:
         return None
-    req = Request("DELETE", f"/chats/{chat_id}/sessions", "delete sessions", json=body)
+    req = Request("DELETE", path("/chats/{}/sessions", chat_id), "delete sessions", json=body)
     yield from call(req)
     return None

@@ -9,7 +9,7 @@ from typing import Any
 from .._dialect import FEATURES, MAX_VERSION, Version, parse_version
 from .._envelope import unwrap
 from .._exceptions import NotFoundError, RAGFlowConfigError, RAGFlowError
-from .._http import Request
+from .._http import Request, path
 from ._core import Op
 
 __all__ = ["detect_version", "health"]
@@ -70,10 +70,15 @@ def detect_version() -> Op[Version]:
         and raw.get("code") == 101
         and "Extra inputs" in str(raw.get("message"))
     ):
-        if isinstance(datasets, list) and datasets and isinstance(datasets[0], dict):
+        if (
+            isinstance(datasets, list)
+            and datasets
+            and isinstance(datasets[0], dict)
+            and isinstance(datasets[0].get("id"), str)
+        ):
             docs_req = Request(
                 "GET",
-                f"/datasets/{datasets[0].get('id')}/documents",
+                path("/datasets/{}/documents", datasets[0].get("id")),
                 "detect server version",
                 params=(("page", "1"), ("page_size", "1")),
             )
@@ -86,7 +91,7 @@ def detect_version() -> Op[Version]:
     # is refused by the route where it exists, and the route is unknown where it does not.
     probe = yield Request(
         "POST",
-        f"/chats_openai/{'0' * 32}/chat/completions",
+        path("/chats_openai/{}/chat/completions", "0" * 32),
         "detect server version",
         json={"model": "model", "messages": [{"role": "user", "content": "?"}], "stream": False},
     )
