@@ -6,12 +6,16 @@ Replay is the default; see tests/support.py for recording and the seeded sample 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from ragflow_integrations._http import Request
+from ragflow_integrations._transport import AsyncTransport, SyncTransport
 from tests.support import (  # noqa: F401  (Seeded and seeded_environment: re-exported)
     CASSETTES,
     Seeded,
@@ -53,6 +57,39 @@ def vcr_config() -> dict[str, Any]:
     }
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item (``rep_setup``, ``rep_call`` ...)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _every_recorded_interaction_is_played(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Strict replay: a cassette test fails when any recorded interaction was not played.
+
+    Otherwise a client that silently skips a request (a delete that sends nothing) passes
+    on the answers recorded after it.
+    """
+    if not request.node.get_closest_marker("vcr"):
+        yield
+        return
+    cassette = request.getfixturevalue("vcr")
+    yield
+    call = getattr(request.node, "rep_call", None)
+    passed = call is not None and call.passed
+    if passed and record_mode_from_env() == "none" and not cassette.all_played:
+        unplayed = [
+            f"{req.method} {urlsplit(req.uri).path}"
+            for index, (req, _) in enumerate(cassette.data)
+            if not cassette.play_counts[index]
+        ]
+        pytest.fail(
+            f"{len(unplayed)} recorded interaction(s) were not played: {unplayed}", pytrace=False
+        )
+
+
 _SEND_LOCK = threading.RLock()
 
 
@@ -69,6 +106,29 @@ def _serialize_requests_under_vcr(
                 return original(self, *args, **kwargs)
 
         monkeypatch.setattr(requests.Session, "send", send)
+
+
+@pytest.fixture
+def sent_requests(monkeypatch: pytest.MonkeyPatch) -> list[Request]:
+    """Every request the client's transports send, in order (sync and async)."""
+    sent: list[Request] = []
+    for cls in (SyncTransport, AsyncTransport):
+        for name in ("send", "stream"):
+            original = getattr(cls, name)
+            if cls is SyncTransport:
+
+                def wrapper(self: Any, req: Request, _o: Any = original) -> Any:
+                    sent.append(req)
+                    return _o(self, req)
+
+            else:
+
+                async def wrapper(self: Any, req: Request, _o: Any = original) -> Any:
+                    sent.append(req)
+                    return await _o(self, req)
+
+            monkeypatch.setattr(cls, name, wrapper)
+    return sent
 
 
 @pytest.fixture

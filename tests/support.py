@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,3 +155,19 @@ def seeded_environment(dialect: str, name: str) -> Iterator[Seeded]:
                 rag.delete_chats(ids=[seed["chat_id"]])
                 rag.delete_datasets(ids=[seed["dataset_id"]])
             rag.close()
+
+
+def assert_deltas_rebuild(messages: Sequence[Any]) -> str:
+    """Check, at every message, that appending deltas rebuilds ``content``; return the text.
+
+    A message marked ``replaced`` restarts the text (a cumulative server's decorated rewrite).
+    Checking every event, not only the last, catches doubled text: a delta that repeats
+    what came before.
+    """
+    rebuilt = ""
+    for index, message in enumerate(messages):
+        rebuilt = message.content if message.replaced else rebuilt + message.delta
+        assert rebuilt == message.content, (
+            f"message {index}: the deltas rebuild {rebuilt!r} but content is {message.content!r}"
+        )
+    return rebuilt

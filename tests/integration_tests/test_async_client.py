@@ -17,7 +17,7 @@ from ragflow_integrations import (
     NotFoundError,
 )
 from ragflow_integrations.samples import sample_files
-from tests.support import Seeded, seeded_environment
+from tests.support import Seeded, assert_deltas_rebuild, seeded_environment
 
 pytestmark = pytest.mark.vcr
 
@@ -90,10 +90,7 @@ async def test_sessions_and_ask(arag: AsyncRAGFlow, env: Seeded) -> None:
     assert isinstance(answer, Message) and answer.final and answer.reference
     streamed = [m async for m in sess.ask("What does a session keep?", stream=True)]
     assert len(streamed) > 2 and streamed[-1].final and streamed[-1].reference
-    text = ""
-    for m in streamed[:-1]:
-        text = m.content if m.replaced else text + m.delta
-    assert text == streamed[-1].content
+    assert assert_deltas_rebuild(streamed) == streamed[-1].content
     await chat.delete_sessions(ids=[sess.id])
     assert await chat.list_sessions() == []
 

@@ -20,8 +20,9 @@ from ragflow_integrations import (
     RAGFlow,
     UnsupportedFeatureError,
 )
+from ragflow_integrations._dialect import Version, parse_version
 from ragflow_integrations.samples import EMPTY_RESPONSE, SAMPLE_METADATA, sample_files
-from tests.support import Seeded, seeded_environment
+from tests.support import Seeded, assert_deltas_rebuild, seeded_environment
 
 DIALECTS = ["v0.13", "v0.20", "v0.23", "v0.24", "v0.25.3", "v0.27"]
 pytestmark = pytest.mark.vcr
@@ -31,6 +32,11 @@ pytestmark = pytest.mark.vcr
 def env(request: pytest.FixtureRequest) -> Iterator[Seeded]:
     with seeded_environment(request.param, "test_client_flow") as seeded:
         yield seeded
+
+
+def version_of(rag: RAGFlow) -> Version:
+    """The server's version as a tuple: versions compare as numbers, never as strings."""
+    return parse_version(rag.server_version())
 
 
 @pytest.fixture
@@ -96,7 +102,7 @@ def test_documents_upload_update_download_delete(rag: RAGFlow, env: Seeded) -> N
 
 
 def test_document_metadata(rag: RAGFlow, env: Seeded) -> None:
-    if rag.server_version() < "v0.17":
+    if version_of(rag) < (0, 17):
         pytest.skip("meta_fields arrived in v0.17")
     ds = rag.get_dataset(id=env.dataset_id)
     docs = {d.name: d for d in ds.list_documents(page_size=100)}
@@ -162,8 +168,7 @@ def test_retrieval_scores_and_provenance(rag: RAGFlow, env: Seeded) -> None:
 
 
 def test_retrieval_options_by_version(rag: RAGFlow, env: Seeded) -> None:
-    version = rag.server_version()
-    if version >= "v0.23":
+    if version_of(rag) >= (0, 23):
         hits = rag.retrieve(
             [env.dataset_id],
             question="chunk token number",
@@ -178,7 +183,7 @@ def test_retrieval_options_by_version(rag: RAGFlow, env: Seeded) -> None:
 
 
 def test_retrieval_filter_is_exact_on_every_version(rag: RAGFlow, env: Seeded) -> None:
-    if rag.server_version() < "v0.17":
+    if version_of(rag) < (0, 17):
         pytest.skip("documents have no metadata before v0.17")
     hits = rag.retrieve(
         [env.dataset_id],
@@ -229,17 +234,9 @@ def test_sessions_and_answers(rag: RAGFlow, env: Seeded) -> None:
     assert "vector" in answer.content.lower()
     assert answer.reference and all(isinstance(c, Chunk) for c in answer.reference)
     assert "##" not in answer.content
-    cont = ""
-    rebuilt = ""  # what a caller appending deltas sees
-    streamed: list[Message] = []
-    for ans in sess.ask("How are documents split into chunks?", stream=True):
-        streamed.append(ans)
-        if not ans.replaced:
-            assert ans.content.startswith(cont)
-        rebuilt = ans.content if ans.replaced else rebuilt + ans.delta
-        cont = ans.content
+    streamed = list(sess.ask("How are documents split into chunks?", stream=True))
     final = streamed[-1]
-    assert rebuilt == final.content
+    assert assert_deltas_rebuild(streamed) == final.content
     assert final.final and final.reference and len(streamed) > 2
     assert "chunk" in final.content.lower()
     assert all(not m.final for m in streamed[:-1])
@@ -256,7 +253,7 @@ def test_empty_response_when_nothing_is_found(rag: RAGFlow, env: Seeded) -> None
 
 def test_openai_compatible_endpoint(rag: RAGFlow, env: Seeded) -> None:
     messages = [{"role": "user", "content": "What is a dataset in RAGFlow?"}]
-    if rag.server_version() < "v0.17":
+    if version_of(rag) < (0, 17):
         with pytest.raises(UnsupportedFeatureError, match=r"v0\.17"):
             rag.openai_chat_completion(env.chat_id, messages)
         return
@@ -266,7 +263,7 @@ def test_openai_compatible_endpoint(rag: RAGFlow, env: Seeded) -> None:
     pieces = list(rag.openai_chat_completion(env.chat_id, messages, stream=True))
     assert "".join(p.delta for p in pieces).strip()
     assert pieces[-1].usage is not None
-    if rag.server_version() >= "v0.20":
+    if version_of(rag) >= (0, 20):
         assert done.reference and pieces[-1].reference
 
 

@@ -22,6 +22,7 @@ from ragflow_integrations import (
 from ragflow_integrations._demo import run_demo
 from ragflow_integrations.samples import load_samples
 from ragflow_integrations.testing import LocalRAGFlow
+from tests.support import assert_deltas_rebuild
 
 
 @pytest.fixture
@@ -96,6 +97,7 @@ def test_dropped_stream_keeps_what_arrived(dialect: str) -> None:
                 got.append(message)
         assert got and info.value.partial is not None
         assert info.value.partial.content == got[-1].content != ""
+        assert assert_deltas_rebuild(got) == info.value.partial.content
 
 
 async def test_async_dropped_stream_keeps_what_arrived() -> None:
@@ -111,6 +113,7 @@ async def test_async_dropped_stream_keeps_what_arrived() -> None:
                 async for message in session.ask("What is parsing?", stream=True):
                     got.append(message)
             assert got and info.value.partial.content == got[-1].content
+            assert assert_deltas_rebuild(got) == info.value.partial.content
 
 
 @pytest.mark.parametrize("dialect", ["v0.13", "v0.19", "v0.24", "v0.27"])

@@ -1,7 +1,7 @@
 """ChatRAGFlow: the langchain-tests integration suite (v0.27), replayed from cassettes.
 
-``allow_playback_repeats`` is on for this class only: ``test_stream_time`` benchmarks the
-same recorded stream several times unless ``--benchmark-disable`` is given.
+Replay is strict: run with ``--benchmark-disable`` (as ``make`` does), so that
+``test_stream_time`` plays its recorded stream once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def seeded() -> Iterator[Seeded]:
         yield seeded
 
 
-@pytest.mark.vcr(allow_playback_repeats=True)
+@pytest.mark.vcr
 class TestChatRAGFlowStandard(ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatRAGFlow]:

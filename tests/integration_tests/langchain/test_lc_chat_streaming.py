@@ -6,7 +6,6 @@ v0.24 (delta stream) and v0.27.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Sys
 from langchain_ragflow import ChatRAGFlow
 from langchain_ragflow._convert import _strip_markers
 from ragflow_integrations import RAGFlow, UnsupportedFeatureError
+from ragflow_integrations._http import Request
 from tests.support import Seeded, seeded_environment
 
 NAME = Path(__file__).stem
@@ -114,7 +114,9 @@ def test_v1_output_has_citation_annotations(seeded: Seeded) -> None:
 
 
 @pytest.mark.vcr
-def test_session_mode_continues_a_server_session(seeded: Seeded, vcr: Any) -> None:
+def test_session_mode_continues_a_server_session(
+    seeded: Seeded, sent_requests: list[Request]
+) -> None:
     llm = model(seeded)
     session_id = llm.create_session()
     first = join(list(llm.stream(QUESTION, session_id=session_id)))
@@ -124,7 +126,7 @@ def test_session_mode_continues_a_server_session(seeded: Seeded, vcr: Any) -> No
     second = llm.invoke(history, config=config)
     assert second.response_metadata["session_id"] == session_id
     assert "chunk" in str(second.content).lower()
-    sent = json.loads(vcr.requests[-1].body)
+    sent = sent_requests[-1].json
     assert sent["session_id"] == session_id
     assert sent["question"] == "And chunking?"  # only the newest message
     assert "messages" not in sent

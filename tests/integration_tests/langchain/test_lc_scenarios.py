@@ -4,7 +4,6 @@ an agent loop, ChatRAGFlow in RunnableWithMessageHistory, astream_events over th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from langchain_core.runnables.history import RunnableWithMessageHistory
 from langchain_core.tools import BaseTool, create_retriever_tool
 
 from langchain_ragflow import ChatRAGFlow, RAGFlowRetriever, RAGFlowToolkit
+from ragflow_integrations._http import Request
 from tests.support import Seeded, seeded_environment
 
 NAME = Path(__file__).stem
@@ -149,7 +149,9 @@ def test_retriever_tool_in_an_agent_loop(
 
 @HISTORY_DEPRECATED
 @pytest.mark.vcr
-def test_chat_model_in_runnable_with_message_history(seeded: Seeded, vcr: Any) -> None:
+def test_chat_model_in_runnable_with_message_history(
+    seeded: Seeded, sent_requests: list[Request]
+) -> None:
     histories: dict[str, InMemoryChatMessageHistory] = {}
 
     def history(session_id: str) -> InMemoryChatMessageHistory:
@@ -162,7 +164,7 @@ def test_chat_model_in_runnable_with_message_history(seeded: Seeded, vcr: Any) -
     second = chat.invoke("And how is a document chunked?", config=config)
     assert first.response_metadata["references"]
     assert "session_id" not in second.response_metadata  # stateless: LangChain keeps history
-    sent = json.loads(vcr.requests[-1].body)["messages"]
+    sent = sent_requests[-1].json["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
     assert sent[1]["content"] == first.content
     assert len(histories["conversation-1"].messages) == 4
@@ -170,7 +172,9 @@ def test_chat_model_in_runnable_with_message_history(seeded: Seeded, vcr: Any) -
 
 @HISTORY_DEPRECATED
 @pytest.mark.vcr
-def test_message_history_alongside_a_server_session(seeded: Seeded, vcr: Any) -> None:
+def test_message_history_alongside_a_server_session(
+    seeded: Seeded, sent_requests: list[Request]
+) -> None:
     llm = ChatRAGFlow(chat_id=seeded.chat_id, **seeded.client_kwargs())
     server_session = llm.create_session("with history")
     store = InMemoryChatMessageHistory()
@@ -179,7 +183,8 @@ def test_message_history_alongside_a_server_session(seeded: Seeded, vcr: Any) ->
     chat.invoke(QUESTION, config=config)
     reply = chat.invoke("And how is a document chunked?", config=config)
     assert reply.response_metadata["session_id"] == server_session
-    assert json.loads(vcr.requests[-1].body)["question"] == "And how is a document chunked?"
+    assert sent_requests[-1].json["question"] == "And how is a document chunked?"
+    assert sent_requests[-1].json["session_id"] == server_session
 
 
 @pytest.mark.vcr

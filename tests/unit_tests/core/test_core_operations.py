@@ -146,7 +146,7 @@ def test_page_size_cap_is_met_with_several_requests() -> None:
     assert dict(sent[0].params)["page_size"] == "1024"
 
 
-@pytest.mark.parametrize("version", ["v0.13", "v0.20", "v0.23", "v0.24", "v0.27"])
+@pytest.mark.parametrize("version", ["v0.13", "v0.16", "v0.20", "v0.23", "v0.24", "v0.27"])
 def test_retrieval_body(version: str) -> None:
     dialect = d(version)
     op = retrieval.retrieve(
@@ -163,6 +163,7 @@ def test_retrieval_body(version: str) -> None:
     _, sent = drive(op, lambda r: ok({"chunks": [], "total": 0}))
     body = sent[0].json
     assert body["question"] == "q" and body["dataset_ids"] == ["ds"]
+    assert body["similarity_threshold"] == 0.1
     if dialect.version < (0, 14, 0):
         assert (body["offset"], body["limit"]) == (2, 5)
     else:
@@ -170,6 +171,29 @@ def test_retrieval_body(version: str) -> None:
     assert body["highlight"] == ("true" if dialect.version < (0, 24, 0) else True)
     if dialect.version < (0, 16, 0):
         assert "use_kg" not in body  # False is what old servers do anyway
+    else:
+        assert body["use_kg"] is False
+    asked = retrieval.retrieve(dialect, "q", ["ds"], use_kg=True)
+    if dialect.version < (0, 16, 0):
+        with pytest.raises(UnsupportedFeatureError, match="use_kg"):
+            drive(asked)
+    else:
+        assert drive(asked, lambda r: ok({}))[1][0].json["use_kg"] is True
+
+
+@pytest.mark.parametrize("version", ["v0.13", "v0.20", "v0.23", "v0.24", "v0.27"])
+def test_retrieval_turns_highlighting_off_by_default(version: str) -> None:
+    """Up to v0.23 the server highlights unless sent the string "false"; from v0.24 it does not."""
+    dialect = d(version)
+    _, sent = drive(retrieval.retrieve(dialect, "q", ["ds"]), lambda r: ok({"chunks": []}))
+    if dialect.version < (0, 24, 0):
+        assert sent[0].json["highlight"] == "false"
+    else:
+        assert "highlight" not in sent[0].json
+    _, sent = drive(
+        retrieval.retrieve(dialect, "q", ["ds"], highlight=False), lambda r: ok({"chunks": []})
+    )
+    assert sent[0].json["highlight"] == ("false" if dialect.version < (0, 24, 0) else False)
 
 
 def test_retrieval_options_the_version_lacks() -> None:

@@ -14,6 +14,7 @@ from ragflow_integrations._streaming import (
     normalise_citations,
     split_think,
 )
+from tests.support import assert_deltas_rebuild
 
 
 def ev(data: object, code: int = 0, **extra: object) -> str:
@@ -212,3 +213,14 @@ def test_decoder_long_line_in_many_chunks() -> None:
     for i in range(0, len(raw), 7):
         out += decoder.feed(raw[i : i + 7])
     assert out == [payload]
+
+
+@pytest.mark.parametrize("cumulative", [True, False])
+def test_multi_digit_hash_citation_split_inside_a_stream(cumulative: bool) -> None:
+    pieces = ["See ", "##1", "2$", "$ and ##", "3$$."]
+    texts = ["".join(pieces[: i + 1]) for i in range(len(pieces))]
+    events = [ev({"answer": t if cumulative else p}) for t, p in zip(texts, pieces, strict=True)]
+    msgs = run(AnswerAccumulator(cumulative=cumulative), *events, ev(True))
+    assert assert_deltas_rebuild(msgs) == "See [ID:12] and [ID:3]."
+    assert msgs[-1].final and msgs[-1].content == "See [ID:12] and [ID:3]."
+    assert all("##12$$" not in m.content and "[ID:1]" not in m.content for m in msgs)
