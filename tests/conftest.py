@@ -6,7 +6,7 @@ Replay is the default; see tests/support.py for recording and the seeded sample 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -129,6 +129,22 @@ def sent_requests(monkeypatch: pytest.MonkeyPatch) -> list[Request]:
 
             monkeypatch.setattr(cls, name, wrapper)
     return sent
+
+
+@pytest.fixture
+def no_sync_io(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Arm it (``no_sync_io()``) to fail any request through the sync transport from then on:
+    async code must be natively async, not sync code in a thread.
+    """
+
+    def refuse(self: Any, req: Request) -> Any:
+        raise AssertionError(f"{req.describe()} went through the sync transport")
+
+    def arm() -> None:
+        monkeypatch.setattr(SyncTransport, "send", refuse)
+        monkeypatch.setattr(SyncTransport, "stream", refuse)
+
+    return arm
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
+import httpx
 import pytest
 
 from ragflow_integrations import (
@@ -66,7 +68,17 @@ async def test_retrieval(arag: AsyncRAGFlow, env: Seeded) -> None:
     assert [h.id for h in same] == [h.id for h in hits]
 
 
-async def test_concurrent_requests_share_one_pool(arag: AsyncRAGFlow, env: Seeded) -> None:
+async def test_concurrent_requests_share_one_pool(
+    arag: AsyncRAGFlow, env: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools: list[httpx.AsyncClient] = []
+    original_init = httpx.AsyncClient.__init__
+
+    def counting_init(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> None:
+        pools.append(self)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "__init__", counting_init)
     questions = ["parsing progress", "vector similarity", "citations"]
     results = await asyncio.gather(
         *(
@@ -77,6 +89,7 @@ async def test_concurrent_requests_share_one_pool(arag: AsyncRAGFlow, env: Seede
         )
     )
     assert [len(r) > 0 for r in results] == [True, True, True]
+    assert len(pools) == 1, "three concurrent requests must share one connection pool"
 
 
 async def test_sessions_and_ask(arag: AsyncRAGFlow, env: Seeded) -> None:

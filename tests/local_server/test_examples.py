@@ -27,9 +27,41 @@ def run(*args: str) -> str:
     return done.stdout
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+# What each example must show: retrieval with scores, a filter, a cited answer with its
+# references, and the loader/reader, tools and async paths.
+SHOWS = {
+    "langchain_quickstart.py": [
+        "hybrid_retrieval.md",
+        "filtered: ['chunking.md']",
+        "[ID:0]",
+        "  cites ",
+        "usage: {'input_tokens'",
+        "loaded chunking.md",
+        "'ragflow_search'",
+        "Found 1 passage",
+        "async: ['citations.md']",
+    ],
+    "llamaindex_quickstart.py": [
+        "hybrid_retrieval.md",
+        "source nodes",
+        "[ID:0]",
+        "sources: [",
+        "messages in session",
+        "chunking.md 419 characters",
+        "similarity 0.",
+    ],
+}
+
+
+def test_every_example_is_checked() -> None:
+    assert sorted(p.name for p in (ROOT / "examples").glob("*.py")) == sorted(SHOWS)
+
+
+@pytest.mark.parametrize("example", sorted(SHOWS))
 def test_example_runs(example: str) -> None:
-    assert run(f"examples/{example}").strip()
+    out = run(f"examples/{example}")
+    missing = [part for part in SHOWS[example] if part not in out]
+    assert not missing, f"{example} did not show {missing}:\n{out}"
 
 
 def test_demo_command_with_frameworks() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,20 +55,36 @@ def test_chunk_mode_pages_through_chunks(seeded: Seeded) -> None:
 
 
 @pytest.mark.vcr
-async def test_alazy_load_is_native_and_matches(seeded: Seeded) -> None:
+async def test_alazy_load_is_native_and_matches(
+    seeded: Seeded, no_sync_io: Callable[[], None]
+) -> None:
+    no_sync_io()
     some = seeded.document_ids[:2]
     loader = RAGFlowLoader(seeded.dataset_id, document_ids=some, **seeded.client_kwargs())
     docs = [d async for d in loader.alazy_load()]
     assert [d.id for d in docs] == some
+    originals = dict(sample_files())
+    for doc in docs:  # the same text and metadata as the sync loader gives
+        name = doc.metadata["document_name"]
+        assert words(doc.page_content) == words(originals[name].decode())
+        assert doc.metadata["document_metadata"] == SAMPLE_METADATA[name]
     chunk_loader = RAGFlowLoader(
         seeded.dataset_id, document_ids=some, mode="chunk", **seeded.client_kwargs()
     )
     chunks = [c async for c in chunk_loader.alazy_load()]
     assert {c.metadata["document_id"] for c in chunks} == set(some)
+    assert len(chunks) == sum(d.metadata["chunk_count"] for d in docs)
 
 
 @pytest.mark.vcr
-def test_loader_shares_an_existing_client(seeded: Seeded) -> None:
+def test_loader_shares_an_existing_client(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
     with RAGFlow(**seeded.client_kwargs()) as rag:
+        through_rag: list[str] = []
+        send = rag._transport.send
+        monkeypatch.setattr(
+            rag._transport, "send", lambda req: through_rag.append(req.path) or send(req)
+        )
+        monkeypatch.setattr(RAGFlow, "__init__", lambda *a, **k: pytest.fail("a new client"))
         docs = RAGFlowLoader(seeded.dataset_id, document_ids=seeded.document_ids[:1], client=rag)
-        assert len(docs.load()) == 1
+        assert [d.id for d in docs.load()] == seeded.document_ids[:1]
+        assert through_rag, "the loader did not send through the client it was given"

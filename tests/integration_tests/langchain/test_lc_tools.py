@@ -4,7 +4,7 @@ for each read tool, and the toolkit's descriptions. Replayed from cassettes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +131,9 @@ def test_server_errors_reach_the_agent_as_text(seeded: Seeded) -> None:
 
 
 @pytest.mark.vcr
-async def test_tools_run_natively_async(seeded: Seeded) -> None:
+async def test_tools_run_natively_async(seeded: Seeded, no_sync_io: Callable[[], None]) -> None:
     tools = {t.name: t for t in toolkit(seeded, chat_id=seeded.chat_id).get_tools()}
+    no_sync_io()
     result = await tools["ragflow_ask"].ainvoke(
         call("ragflow_ask", question="How does RAGFlow cite sources?")
     )

@@ -21,6 +21,7 @@ from llama_index.core.vector_stores.types import (
 )
 
 from llamaindex_ragflow import METADATA_KEYS, RAGFlowRetriever
+from ragflow_integrations._http import Request
 from ragflow_integrations.samples import SAMPLE_METADATA
 from tests.support import Seeded, seeded_environment
 
@@ -73,12 +74,13 @@ async def test_aretrieve(seeded: Seeded) -> None:
 
 @pytest.mark.vcr
 def test_retriever_query_engine(seeded: Seeded) -> None:
-    engine = RetrieverQueryEngine.from_args(
-        retriever(seeded, similarity_top_k=2), llm=MockLLM(max_tokens=8)
-    )
+    # MockLLM without max_tokens echoes its prompt: the answer shows what the engine sent.
+    engine = RetrieverQueryEngine.from_args(retriever(seeded, similarity_top_k=2), llm=MockLLM())
     response = engine.query(QUESTION)
-    assert str(response)
     assert len(response.source_nodes) == 2
+    for source in response.source_nodes:  # the retrieved chunks reached the LLM's prompt
+        assert source.node.get_content() in str(response)
+    assert QUESTION in str(response)
     assert response.source_nodes[0].node.metadata["document_name"] == "hybrid_retrieval.md"
 
 
@@ -188,8 +190,10 @@ async def test_nested_not_filter_is_exact_async(seeded: Seeded) -> None:
 
 
 @pytest.mark.vcr
-def test_one_level_filter_goes_to_the_server(seeded: Seeded) -> None:
-    """One condition list: v0.27 receives it as ``metadata_condition`` (see the cassette)."""
+def test_one_level_filter_goes_to_the_server(
+    seeded: Seeded, sent_requests: list[Request]
+) -> None:
+    """One condition list: v0.27 receives it as ``metadata_condition``."""
     one_level = MetadataFilters(
         filters=[
             MetadataFilter(key="author", value="carol"),
@@ -200,3 +204,12 @@ def test_one_level_filter_goes_to_the_server(seeded: Seeded) -> None:
     nodes = retriever(seeded, filters=one_level, **EVERYTHING).retrieve("RAGFlow chunks")
     expected = expected_names(lambda m: m["author"] == "carol" or m["year"] <= 2023)
     assert names(nodes) == expected == {"citations.md", "ragflow_overview.md"}
+    (sent,) = [r for r in sent_requests if r.path == "/retrieval"]
+    assert sent.json["metadata_condition"] == {
+        "logic": "or",
+        "conditions": [
+            {"name": "author", "comparison_operator": "is", "value": "carol"},
+            {"name": "year", "comparison_operator": "≤", "value": "2023"},  # str(): see filters.py
+        ],
+    }
+    assert "document_ids" not in sent.json and len(sent_requests) == 1

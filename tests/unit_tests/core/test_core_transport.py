@@ -15,6 +15,7 @@ from requests.adapters import BaseAdapter
 from ragflow_integrations import (
     APIConnectionError,
     AsyncRAGFlow,
+    AuthenticationError,
     InternalServerError,
     RAGFlow,
     RateLimitError,
@@ -125,17 +126,25 @@ def test_rate_limit_error_after_retries(no_sleep: list[float]) -> None:
 def test_key_never_in_repr_or_error(no_sleep: list[float]) -> None:
     rag, adapter = sync_client([(401, {"code": 401, "message": "<Unauthorized>"})])
     assert "ragflow-secret" not in repr(rag)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(AuthenticationError) as info:
         rag.list_datasets()
     assert "ragflow-secret" not in str(info.value) and "ragflow-secret" not in repr(info.value)
     assert adapter.calls[0].headers["Authorization"] == "Bearer ragflow-secret"
 
 
 def test_per_call_timeout_and_pool_reuse() -> None:
-    rag, adapter = sync_client([(200, OK), (200, OK)])
+    rag, adapter = sync_client([(200, OK), (200, OK), (200, OK)], timeout=60, connect_timeout=3)
     rag.list_datasets()
+    quick = rag.with_options(timeout=7)
+    quick.list_datasets()
     rag.list_datasets()
-    assert len(adapter.calls) == 2 and rag._transport._session.adapters["http://"] is adapter
+    (connect, read), (q_connect, q_read), (_, read_again) = adapter.timeouts
+    assert connect == q_connect == 3
+    assert 7 < read <= 60 and 0 < q_read <= 7 and read_again > 7  # the option is per call
+    assert len(adapter.calls) == 3
+    # One pool: the copy sends through the same session and adapter.
+    assert quick._transport._session is rag._transport._session
+    assert rag._transport._session.get_adapter("http://rf.test/") is adapter
 
 
 def handler_from(script: list[Any]) -> Callable[[httpx.Request], httpx.Response]:

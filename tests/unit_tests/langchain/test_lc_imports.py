@@ -21,8 +21,12 @@ EXPECTED_ALL = [
 
 def test_all_imports() -> None:
     assert sorted(langchain_ragflow.__all__) == EXPECTED_ALL
-    for name in EXPECTED_ALL:
-        assert getattr(langchain_ragflow, name) is not None
+    namespace: dict[str, object] = {}
+    exec("from langchain_ragflow import *", namespace)
+    assert sorted(k for k in namespace if k != "__builtins__") == EXPECTED_ALL
+    for name in EXPECTED_ALL:  # each is a class of this package, not a re-exported stranger
+        obj = getattr(langchain_ragflow, name)
+        assert isinstance(obj, type) and obj.__module__.startswith("langchain_ragflow."), name
 
 
 def test_bases() -> None:
