@@ -10,6 +10,7 @@ from ragflow_integrations import (
     APIResponseValidationError,
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -74,6 +75,12 @@ def test_no_authorization_on_new_servers_is_not_a_bad_key() -> None:
         ({"code": 100, "message": "KeyError('x')"}, 200, InternalServerError),
         ({"code": 500, "message": "boom"}, 200, InternalServerError),
         ({"code": 0, "message": "slow down"}, 429, RateLimitError),
+        ({"code": 409, "message": "Duplicated name"}, 200, ConflictError),
+        ({"code": 106, "message": "Dataset name already exists"}, 200, ConflictError),
+        ({"code": 0, "message": "conflict"}, 409, ConflictError),
+        ({"code": 108, "message": "Permission denied"}, 200, PermissionDeniedError),
+        ({"code": 403, "message": "Forbidden"}, 200, PermissionDeniedError),
+        ({"code": 0, "message": "forbidden"}, 403, PermissionDeniedError),
     ],
 )
 def test_error_mapping(body: dict[str, object], status: int, cls: type[Exception]) -> None:

@@ -367,6 +367,77 @@ def test_openai_request_by_version() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("messages", "match"),
+    [
+        ([], "non-empty list of messages"),
+        ("hello", "non-empty list of messages"),
+        (
+            [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+            "from the user",
+        ),
+    ],
+)
+def test_openai_request_checks_the_messages(messages: Any, match: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        completions.openai_request(
+            d("v0.27"), "c", messages, stream=False, reference=True, generation={}
+        )
+
+
+def test_openai_model_override_needs_v0_25_1() -> None:
+    msgs = [{"role": "user", "content": "q"}]
+    with pytest.raises(UnsupportedFeatureError, match=r"model override.*v0\.25\.1"):
+        completions.openai_request(
+            d("v0.25.0"), "c", msgs, stream=False, reference=True, model="gpt-x", generation={}
+        )
+    req = completions.openai_request(
+        d("v0.25.1"), "c", msgs, stream=False, reference=True, model="gpt-x", generation={}
+    )
+    assert req.json["model"] == "gpt-x"
+    # the placeholder "model" means "the chat's own LLM" and works everywhere
+    old = completions.openai_request(
+        d("v0.17"), "c", msgs, stream=False, reference=True, model="model", generation={}
+    )
+    assert old.json["model"] == "model"
+
+
+def test_retrieval_above_the_page_size_cap_reads_several_server_pages() -> None:
+    """v0.26+ refuse page_size > 100: a caller's page of 250 becomes pages of 100."""
+    seen: list[tuple[int, int]] = []
+
+    def answer(req: Request) -> Response:
+        page, size = req.json["page"], req.json["page_size"]
+        seen.append((page, size))
+        first = (page - 1) * size
+        return ok({"chunks": [{"id": str(i)} for i in range(first, min(first + size, 260))]})
+
+    chunks, _ = drive(retrieval.retrieve(d("v0.26"), "q", ["ds"], page=1, page_size=250), answer)
+    assert seen == [(1, 100), (2, 100), (3, 100)]
+    assert [c.id for c in chunks] == [str(i) for i in range(250)]
+    seen.clear()
+    chunks, _ = drive(retrieval.retrieve(d("v0.26"), "q", ["ds"], page=2, page_size=150), answer)
+    assert seen == [(2, 100), (3, 100)]  # records 150..259: the tail is short
+    assert [c.id for c in chunks] == [str(i) for i in range(150, 260)]
+    seen.clear()
+    drive(retrieval.retrieve(d("v0.25.6"), "q", ["ds"], page=1, page_size=250), answer)
+    assert seen == [(1, 250)]  # no cap before v0.26
+
+
+def test_session_less_answer_as_raw_sse_text_v0_17_to_v0_19() -> None:
+    """0.17-0.19 answer some non-stream calls with the stream's SSE text as ``data``."""
+    events = [
+        {"code": 0, "data": {"answer": "Hello", "reference": {}, "session_id": "s1"}},
+        {"code": 0, "data": {"answer": "Hello ##0$$", "reference": {"chunks": [{"id": "c"}]}}},
+        {"code": 0, "data": True},
+    ]
+    raw = "".join("data:" + json.dumps(e) + "\n\n" for e in events)
+    message, sent = drive(completions.ask(d("v0.18"), "chat", "s1", "q", {}), lambda r: ok(raw))
+    assert len(sent) == 1 and sent[0].path == "/chats/chat/completions"
+    assert message.final and message.content == "Hello [ID:0]"
+    assert [c.id for c in message.reference] == ["c"] and message.session_id == "s1"
+
+
 def test_multipart_is_deterministic() -> None:
     one = encode_multipart([("a.txt", b"x"), ("b.md", b"y")])
     assert one == encode_multipart([("a.txt", b"x"), ("b.md", b"y")])

@@ -22,6 +22,7 @@ from ragflow_integrations import (
     StreamError,
 )
 from ragflow_integrations._retry import retry_after, retry_delay, should_retry_status
+from tests.support import assert_deltas_rebuild
 
 OK = {"code": 0, "data": [{"id": "d1", "name": "kb"}]}
 
@@ -56,12 +57,18 @@ class ScriptedAdapter(BaseAdapter):
         pass
 
 
-def sync_client(script: list[Any], **kw: Any) -> tuple[RAGFlow, ScriptedAdapter]:
+def sync_client(
+    script: list[Any], server_version: str = "v0.27", **kw: Any
+) -> tuple[RAGFlow, ScriptedAdapter]:
     session = requests.Session()
     adapter = ScriptedAdapter(script)
     session.mount("http://", adapter)
     rag = RAGFlow(
-        "ragflow-secret", "http://rf.test", server_version="v0.27", http_session=session, **kw
+        "ragflow-secret",
+        "http://rf.test",
+        server_version=server_version,
+        http_session=session,
+        **kw,
     )
     return rag, adapter
 
@@ -264,3 +271,17 @@ def test_json_error_answer_to_a_stream_request() -> None:
     sess._bind(rag)
     with pytest.raises(BadRequestError, match="required argument are missing"):
         list(sess.ask("q", stream=True))
+
+
+def test_json_answer_to_a_stream_request_is_one_final_message() -> None:
+    """A server (or proxy) may answer a stream request with one JSON reply."""
+    from ragflow_integrations import Session
+
+    answer = {"answer": "Whole ##0$$", "reference": {"chunks": [{"id": "c1"}]}, "id": "m"}
+    rag, adapter = sync_client([(200, {"code": 0, "data": answer})], server_version="v0.18")
+    sess = Session(id="s", chat_id="c")
+    sess._bind(rag)
+    got = list(sess.ask("q", stream=True))
+    assert got[-1].final and got[-1].content == "Whole [ID:0]"
+    assert [c.id for c in got[-1].reference] == ["c1"] and len(adapter.calls) == 1
+    assert assert_deltas_rebuild(got) == "Whole [ID:0]"
