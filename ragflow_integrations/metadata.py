@@ -13,7 +13,7 @@ RAGFlow carries:
   document was ingested with one. Only keys the server sent a value for are set.
 
 A key of the caller's is never overwritten: when one of RAGFlow's keys has the same name,
-RAGFlow's value goes under ``ragflow_<key>`` instead (:func:`with_provenance`).
+RAGFlow's value goes under ``ragflow_<key>`` instead (:func:`ragflow_key`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ __all__ = [
     "RESERVED_KEYS",
     "SOURCE_ID_KEY",
     "check_metadata",
+    "chunk_keys",
     "chunk_metadata",
+    "document_keys",
     "document_metadata",
+    "ragflow_key",
     "source_id_of",
     "source_metadata",
     "with_provenance",
@@ -76,32 +79,26 @@ def source_id_of(meta_fields: Mapping[str, Any] | None) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def with_provenance(own: Mapping[str, Any], ragflow: Mapping[str, Any]) -> dict[str, Any]:
-    """``own`` metadata with RAGFlow's keys added beside it; a key of ``own`` is never
-    replaced: RAGFlow's value then goes under ``ragflow_<key>``.
+def ragflow_key(own: Mapping[str, Any], key: str) -> str:
+    """Where one of RAGFlow's keys goes beside ``own``: ``key``, or ``ragflow_<key>`` when
+    ``own`` already has it.
     """
+    while key in own:
+        key = _PREFIX + key
+    return key
+
+
+def with_provenance(own: Mapping[str, Any], ragflow: Mapping[str, Any]) -> dict[str, Any]:
+    """``own`` metadata with RAGFlow's keys added beside it (see :func:`ragflow_key`)."""
     out = dict(own)
     for key, value in ragflow.items():
-        name = key
-        while name in out:
-            name = _PREFIX + name
-        out[name] = value
+        out[ragflow_key(own, key)] = value
     return out
 
 
-def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """The metadata of a retrieved, cited or listed chunk (see the module docstring)."""
-    ours = chunk.provenance()
-    meta_fields = chunk.document_metadata
-    source_id = source_id_of(meta_fields)
-    if source_id is not None:
-        ours["source_id"] = source_id
-    return with_provenance(source_metadata(meta_fields), ours)
-
-
-def document_metadata(doc: DocumentFields, dataset_name: str | None = None) -> dict[str, Any]:
-    """The metadata of a whole RAGFlow document (see the module docstring)."""
-    ours: dict[str, Any] = {
+def document_keys(doc: DocumentFields, dataset_name: str | None = None) -> dict[str, Any]:
+    """RAGFlow's keys of a whole document (:data:`DOCUMENT_KEYS` that have a value)."""
+    keys: dict[str, Any] = {
         "document_id": doc.id,
         "document_name": doc.name,
         "dataset_id": doc.dataset_id,
@@ -112,7 +109,45 @@ def document_metadata(doc: DocumentFields, dataset_name: str | None = None) -> d
         "token_count": doc.token_count,
         "source_id": source_id_of(doc.meta_fields),
     }
-    ours = {k: v for k, v in ours.items() if v is not None and v != ""}
+    return {k: v for k, v in keys.items() if v is not None and v != ""}
+
+
+def chunk_keys(chunk: Chunk) -> dict[str, Any]:
+    """RAGFlow's keys of a chunk (:data:`CHUNK_KEYS` the server sent a value for)."""
+    keys = chunk.provenance()
+    source_id = source_id_of(chunk.document_metadata)
+    if source_id is not None:
+        keys["source_id"] = source_id
+    return keys
+
+
+def chunk_metadata(
+    chunk: Chunk,
+    document: DocumentFields | None = None,
+    dataset_name: str | None = None,
+    **keys: Any,
+) -> dict[str, Any]:
+    """The metadata of a retrieved, cited or listed chunk: its document's own metadata
+    (``chunk.document_metadata``, else ``document.meta_fields``), then RAGFlow's keys:
+    ``keys`` (a framework's own, such as LangChain's ``source``), the ``document``'s when it
+    is given, and the chunk's.
+    """
+    meta_fields = chunk.document_metadata
+    ours = dict(keys)
+    if document is not None:
+        meta_fields = document.meta_fields if meta_fields is None else meta_fields
+        ours.update(document_keys(document, dataset_name))
+    ours.update(chunk_keys(chunk))
+    return with_provenance(source_metadata(meta_fields), ours)
+
+
+def document_metadata(
+    doc: DocumentFields, dataset_name: str | None = None, **keys: Any
+) -> dict[str, Any]:
+    """The metadata of a whole RAGFlow document: its own metadata, then RAGFlow's keys
+    (``keys`` first, as in :func:`chunk_metadata`).
+    """
+    ours = {**keys, **document_keys(doc, dataset_name)}
     return with_provenance(source_metadata(doc.meta_fields), ours)
 
 

@@ -335,7 +335,7 @@ def test_find_and_delete_by_source_id_delete_only_those(server: LocalRAGFlow) ->
 @pytest.mark.parametrize("server", ["v0.16"], indirect=True)
 def test_servers_without_document_metadata_are_refused(server: LocalRAGFlow) -> None:
     rag = client(server)
-    with pytest.raises(UnsupportedFeatureError, match="v0.17"):
+    with pytest.raises(UnsupportedFeatureError, match=r"v0\.17"):
         rag.ingest(rag.create_dataset(name="kb"), items(1))
 
 
