@@ -176,8 +176,15 @@ class IngestResult:
 
     @property
     def failed(self) -> list[IngestedDocument]:
-        """The documents that are not (failed, cancelled, not uploaded, still running)."""
-        return [d for d in self.documents if not d.ok]
+        """The documents with an error: not uploaded, parsing failed or cancelled, still
+        running at the deadline, deleted meanwhile ...
+        """
+        return [d for d in self.documents if d.error is not None]
+
+    @property
+    def pending(self) -> list[IngestedDocument]:
+        """The documents still being parsed (an ingestion that did not wait)."""
+        return [d for d in self.documents if not d.ok and d.error is None]
 
     @property
     def document_ids(self) -> list[str | None]:

@@ -377,3 +377,25 @@ async def test_async_ingest_bounds_its_concurrency(server: LocalRAGFlow) -> None
     assert peak[0] == 3  # 40 metadata updates went three at a time
     assert result.requests["update document"] == 40
     assert [d.action for d in again] == ["unchanged"] * 40
+
+
+@pytest.mark.parametrize("dialect", ["v0.17", "v0.20", "v0.24", "v0.25.1", "v0.27"])
+def test_the_vector_store_deletes_exactly_what_it_is_asked_to(dialect: str) -> None:
+    from langchain_core.documents import Document
+
+    from langchain_ragflow import RAGFlowVectorStore
+
+    with LocalRAGFlow(dialect=dialect, parse_delay=0.02) as srv:
+        rag = client(srv)
+        ds = rag.create_dataset(name="kb")
+        other = rag.upload_document(ds, "not-mine.txt", b"uploaded by hand")
+        store = RAGFlowVectorStore(ds.id, client=rag)
+        store.add_documents([Document(t, id=t) for t in ("one", "two", "three")])
+        srv.request_log.clear()
+        store.delete(["two", "missing"])
+        store.delete(["missing"])  # nothing named exists: nothing is sent
+        deletes = requests_of(srv, "DELETE", "/documents")
+        assert len(deletes) == 1 and len(deletes[0].body["ids"]) == 1
+        left = {d.name for d in documents_in(srv, ds.id)}
+        assert left == {"one.txt", "three.txt", other.name}
+        assert [d.page_content for d in store.get_by_ids(["three", "two"])] == ["three"]
