@@ -264,8 +264,11 @@ class _Ingestion:
             same.sort(key=lambda v: (_PREFERENCE.get(_run_state(v).run, 4), -_created(v)))
             t.doc = same[0]
             t.stale = [v["id"] for v in versions if v is not t.doc]
-            t.action = "unchanged" if _run_state(t.doc).run == "DONE" else "resumed"
             t.tagged = source_metadata(t.doc.get("meta_fields")) == dict(t.item.metadata)
+            if _run_state(t.doc).run != "DONE":
+                t.action = "resumed"
+            else:
+                t.action = "unchanged" if t.tagged else "updated"
         log.info(
             "ingest into dataset %s: %d items, %d already there",
             self.dataset_id,

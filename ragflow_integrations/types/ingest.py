@@ -132,8 +132,9 @@ class IngestedDocument:
     ``state`` is the document's last known parse state (``UNSTART``, ``RUNNING``,
     ``DONE``, ``FAIL``, ``CANCEL``), or ``NOT_UPLOADED`` / ``MISSING`` (deleted meanwhile).
     ``action``: ``created``, ``replaced`` (the previous version is deleted once this one is
-    parsed), ``unchanged`` (nothing uploaded) or ``resumed`` (found uploaded but not
-    parsed, from an earlier run). ``error`` holds the server's message on failure.
+    parsed), ``updated`` (same bytes, new metadata), ``unchanged`` (nothing sent) or
+    ``resumed`` (found uploaded but not parsed, from an earlier run). ``error`` holds the
+    server's message on failure.
     """
 
     source_id: str

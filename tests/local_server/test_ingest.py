@@ -118,6 +118,7 @@ def test_rerun_uploads_nothing_and_updates_changed_metadata(server: LocalRAGFlow
     server.request_log.clear()
     third = rag.ingest(ds, retagged)
     assert third.document_ids == first.document_ids and not third.failed
+    assert [d.action for d in third] == ["updated"] * 5
     assert not requests_of(server, "POST", "/documents")  # nothing uploaded
     assert len([r for r in server.request_log if r.method in ("PUT", "PATCH")]) == 5
     assert documents_in(server, ds.id)[0].meta_fields["tag"] == "new"
