@@ -104,10 +104,18 @@ class Policy:
     max_interval: float = 10.0
 
 
-def concurrently(ops: Sequence[Op[T]]) -> IngestOp[list[T | RAGFlowError]]:
-    """Run operations side by side: their requests go out together as one :class:`Fanout`
-    per round; each result is the operation's value or the error it raised.
+def concurrently(ops: Sequence[Op[T]], wave: int = 32) -> IngestOp[list[T | RAGFlowError]]:
+    """Run operations side by side: their requests go out together, as one :class:`Fanout`
+    per round for at most ``wave`` operations at a time (so that only that many answers are
+    held at once); each result is the operation's value or the error it raised.
     """
+    results: list[T | RAGFlowError] = []
+    for start in range(0, len(ops), wave):
+        results.extend((yield from _together(ops[start : start + wave])))
+    return results
+
+
+def _together(ops: Sequence[Op[T]]) -> IngestOp[list[T | RAGFlowError]]:
     results: list[T | RAGFlowError] = [None] * len(ops)  # type: ignore[list-item]
     steps: dict[int, Request] = {}
     for i, op in enumerate(ops):
@@ -132,6 +140,29 @@ def concurrently(ops: Sequence[Op[T]]) -> IngestOp[list[T | RAGFlowError]]:
             except RAGFlowError as exc:
                 results[i] = exc
     return results
+
+
+_KEPT = frozenset(
+    {
+        "id",
+        "name",
+        "size",
+        "run",
+        "progress",
+        "progress_msg",
+        "chunk_count",
+        "chunk_num",
+        "token_count",
+        "token_num",
+        "meta_fields",
+        "create_time",
+    }
+)
+
+
+def _slim(doc: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a document an ingestion reads (documents can be many)."""
+    return {k: v for k, v in doc.items() if k in _KEPT}
 
 
 def _digest(meta: dict[str, Any]) -> str | None:
@@ -251,9 +282,9 @@ class _Ingestion:
             meta = doc.get("meta_fields") or {}
             key = meta.get(SOURCE_ID_KEY)
             if isinstance(key, str):
-                by_key.setdefault(key, []).append(doc)
+                by_key.setdefault(key, []).append(_slim(doc))
             elif _run_state(doc).run == "UNSTART" and not meta:
-                self._orphans.append(doc)  # perhaps uploaded by a run cut short
+                self._orphans.append(_slim(doc))  # perhaps uploaded by a run cut short
         for t in self.tracks:
             versions = by_key.get(t.item.key, [])
             same = [v for v in versions if _digest(v.get("meta_fields") or {}) == t.digest]
@@ -306,7 +337,7 @@ class _Ingestion:
             if t.doc is not None or doc["id"] in claimed or not isinstance(blob, bytes):
                 continue
             if hashlib.sha256(blob).hexdigest() == t.digest:
-                t.doc, t.tagged = doc, False
+                t.doc, t.tagged = _slim(doc), False
                 claimed.add(doc["id"])
                 if resumed and t.action == "created":
                     t.action = "resumed"
@@ -402,7 +433,7 @@ class _Ingestion:
                 continue
             for t in free:
                 if _name_variants(t.item.name).match(str(doc.get("name", ""))):
-                    t.doc, t.tagged = doc, False
+                    t.doc, t.tagged = _slim(doc), False
                     free.remove(t)
                     break
 
@@ -432,6 +463,8 @@ class _Ingestion:
                 self.fail(t, f"could not store its metadata: {_message(result)}")
             else:
                 t.tagged = True
+                if isinstance(result, dict) and result.get("id") == t.doc_id:
+                    t.doc = _slim(result)  # v0.25+ answer with the updated document
 
     # -- 4. parse ---------------------------------------------------------------------------
     def to_parse(self) -> list[_Track]:
@@ -497,7 +530,7 @@ class _Ingestion:
                 t.doc = {**t.doc, "_missing": True}
                 self.fail(t, "the document was deleted during ingestion")
             else:
-                t.doc = doc
+                t.doc = _slim(doc)
 
     def wait(self, started: float) -> IngestOp[None]:
         """Poll until every document is finished or the deadline passes."""

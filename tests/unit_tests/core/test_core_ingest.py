@@ -213,7 +213,8 @@ def test_an_ingestion_is_a_few_requests_whatever_the_number_of_documents() -> No
     assert steps == [
         "list documents",  # the inventory
         "fanout 2 x upload documents",  # 32 files per request
-        "fanout 40 x update document",  # metadata, side by side
+        "fanout 32 x update document",  # metadata, side by side, 32 at a time
+        "fanout 8 x update document",
         "parse documents",
         "sleep 0.2",
         "list documents",
