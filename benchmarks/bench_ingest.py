@@ -92,9 +92,7 @@ def bulk(rag: RAGFlow, dataset_id: str) -> None:
     result.raise_for_failures()
 
 
-def measure(
-    url: str, key: str, run: Callable[[RAGFlow, str], None], name: str
-) -> dict[str, Any]:
+def measure(url: str, key: str, run: Callable[[RAGFlow, str], None], name: str) -> dict[str, Any]:
     rag = RAGFlow(key, url, server_version="v0.27")
     dataset_id = rag.create_dataset(name=name).id
     recorder = Recorder(rag)

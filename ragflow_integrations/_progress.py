@@ -19,7 +19,8 @@ def progress_reporter(
     description: str = "ingest",
 ) -> Iterator[Callable[[IngestProgress], None]]:
     """A ``report(progress)`` function: calls ``on_progress`` and, with ``show_progress``,
-    moves a ``tqdm`` bar (one step per finished document, the phase and failures beside it).
+    moves a ``tqdm`` bar (in documents, counting each one's parse progress; the phase and
+    the failures beside it).
     """
     bar: Any = None
     if show_progress:
@@ -29,7 +30,7 @@ def progress_reporter(
 
     def report(progress: IngestProgress) -> None:
         if bar is not None:
-            bar.n = progress.done + progress.failed
+            bar.n = round(progress.progress * progress.total, 2)
             extra = f", {progress.failed} failed" if progress.failed else ""
             bar.set_postfix_str(progress.phase + extra, refresh=False)
             bar.refresh()

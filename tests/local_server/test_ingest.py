@@ -305,7 +305,7 @@ def test_progress_callback_bar_and_logging(
     assert {"metadata", "parse", "wait"} <= set(phases)
     assert seen[-1].done == 4 and seen[-1].progress == 1.0 and seen[-1].total == 4
     assert [p.done for p in seen] == sorted(p.done for p in seen)
-    assert "4/4" in capsys.readouterr().err
+    assert "4.0/4" in capsys.readouterr().err
     assert any("4 parsed, 0 not" in r.getMessage() for r in caplog.records)
 
 
