@@ -656,6 +656,8 @@ def ingest(
 ) -> IngestOp[IngestResult]:
     """Ingest ``items`` into a dataset (see the module docstring)."""
     d.require("document_meta_fields", "ingestion (it keeps a content hash in meta_fields)")
+    if not items:
+        return IngestResult([])
     tracks = []
     for item in items:
         check_metadata(item.metadata, f"ingest {item.key!r}")
