@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
@@ -74,18 +74,15 @@ class RAGFlowLoader(BaseLoader):
         self.document_ids = list(document_ids) if document_ids is not None else None
         self.mode = mode
         self.page_size = page_size
-        settings: dict[str, Any] = {
-            "server_version": server_version,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "client": client,
-            "async_client": async_client,
-        }
-        if api_key is not None:
-            settings["api_key"] = api_key
-        if base_url is not None:
-            settings["base_url"] = base_url
-        self._settings = RAGFlowSettings(**settings)
+        self._settings = RAGFlowSettings.given(
+            api_key,
+            base_url,
+            server_version=server_version,
+            timeout=timeout,
+            max_retries=max_retries,
+            client=client,
+            async_client=async_client,
+        )
 
     # -- sync -----------------------------------------------------------------------------
     def _documents(self, dataset: DataSet) -> Iterator[RAGFlowDocument]:

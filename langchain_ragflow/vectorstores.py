@@ -109,18 +109,15 @@ class RAGFlowVectorStore(VectorStore):
         self.wait = wait
         self.parse_timeout = parse_timeout
         self.show_progress = show_progress
-        settings: dict[str, Any] = {
-            "server_version": server_version,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "client": client,
-            "async_client": async_client,
-        }
-        if api_key is not None:
-            settings["api_key"] = api_key
-        if base_url is not None:
-            settings["base_url"] = base_url
-        self._settings = RAGFlowSettings(**settings)
+        self._settings = RAGFlowSettings.given(
+            api_key,
+            base_url,
+            server_version=server_version,
+            timeout=timeout,
+            max_retries=max_retries,
+            client=client,
+            async_client=async_client,
+        )
 
     # -- creating -------------------------------------------------------------------------
     @classmethod

@@ -37,6 +37,7 @@ from ._operations import (
     system,
 )
 from ._operations._core import Op, fetch_window
+from ._operations.ingest import MakeBulk
 from ._progress import progress_reporter
 from ._streaming import AnswerAccumulator, OpenAIAccumulator, SSEDecoder
 from ._transport import AsyncTransport
@@ -316,12 +317,14 @@ class AsyncRAGFlow(BaseClient):
         batch = as_items(items)
         dataset_id = _id(dataset)
         policy = ingest.Policy(wait=wait, timeout=timeout, reparse_failed=reparse_failed)
-        d = await self._dialect()
-        with progress_reporter(len(batch), show_progress, on_progress) as report:
-            op = ingest.ingest(d, dataset_id, batch, policy, self._clock, report)
-            result, counts = await drive_async(self._transport, op, self._sleep, max_concurrency)
-        result.requests = counts
-        return result
+        return await self._bulk(
+            lambda d, report: ingest.ingest(d, dataset_id, batch, policy, self._clock, report),
+            len(batch),
+            "ingest",
+            show_progress,
+            on_progress,
+            max_concurrency,
+        )
 
     async def reparse(
         self,
@@ -336,11 +339,30 @@ class AsyncRAGFlow(BaseClient):
     ) -> IngestResult:
         """Parse these documents again and wait for them (see :meth:`RAGFlow.reparse`)."""
         ids = ids_of(document_ids, "document_ids") or []
+        dataset_id = _id(dataset)
         policy = ingest.Policy(wait=wait, timeout=timeout)
+        return await self._bulk(
+            lambda d, report: ingest.reparse(d, dataset_id, ids, policy, self._clock, report),
+            len(ids),
+            "reparse",
+            show_progress,
+            on_progress,
+            max_concurrency,
+        )
+
+    async def _bulk(
+        self,
+        make: MakeBulk,
+        total: int,
+        description: str,
+        show_progress: bool,
+        on_progress: Callable[[IngestProgress], None] | None,
+        limit: int,
+    ) -> IngestResult:
+        """Drive a bulk operation, reporting its progress; counts its requests."""
         d = await self._dialect()
-        with progress_reporter(len(ids), show_progress, on_progress, "reparse") as report:
-            op = ingest.reparse(d, _id(dataset), ids, policy, self._clock, report)
-            result, counts = await drive_async(self._transport, op, self._sleep, max_concurrency)
+        with progress_reporter(total, show_progress, on_progress, description) as report:
+            result, counts = await drive_async(self._transport, make(d, report), self._sleep, limit)
         result.requests = counts
         return result
 

@@ -35,6 +35,7 @@ from ._operations import (
     system,
 )
 from ._operations._core import Op
+from ._operations.ingest import MakeBulk
 from ._progress import progress_reporter
 from ._streaming import AnswerAccumulator, OpenAIAccumulator, SSEDecoder
 from .types import (
@@ -395,12 +396,13 @@ class RAGFlow(BaseClient):
         batch = as_items(items)
         dataset_id = _id(dataset)
         policy = ingest.Policy(wait=wait, timeout=timeout, reparse_failed=reparse_failed)
-        d = self._dialect()
-        with progress_reporter(len(batch), show_progress, on_progress) as report:
-            op = ingest.ingest(d, dataset_id, batch, policy, self._clock, report)
-            result, counts = drive_sync(self._transport, op, self._sleep)
-        result.requests = counts
-        return result
+        return self._bulk(
+            lambda d, report: ingest.ingest(d, dataset_id, batch, policy, self._clock, report),
+            len(batch),
+            "ingest",
+            show_progress,
+            on_progress,
+        )
 
     def reparse(
         self,
@@ -416,11 +418,28 @@ class RAGFlow(BaseClient):
         for them as :meth:`ingest` does.
         """
         ids = ids_of(document_ids, "document_ids") or []
+        dataset_id = _id(dataset)
         policy = ingest.Policy(wait=wait, timeout=timeout)
+        return self._bulk(
+            lambda d, report: ingest.reparse(d, dataset_id, ids, policy, self._clock, report),
+            len(ids),
+            "reparse",
+            show_progress,
+            on_progress,
+        )
+
+    def _bulk(
+        self,
+        make: MakeBulk,
+        total: int,
+        description: str,
+        show_progress: bool,
+        on_progress: Callable[[IngestProgress], None] | None,
+    ) -> IngestResult:
+        """Drive a bulk operation, reporting its progress; counts its requests."""
         d = self._dialect()
-        with progress_reporter(len(ids), show_progress, on_progress, "reparse") as report:
-            op = ingest.reparse(d, _id(dataset), ids, policy, self._clock, report)
-            result, counts = drive_sync(self._transport, op, self._sleep)
+        with progress_reporter(total, show_progress, on_progress, description) as report:
+            result, counts = drive_sync(self._transport, make(d, report), self._sleep)
         result.requests = counts
         return result
 

@@ -53,6 +53,7 @@ from ._core import Op
 
 __all__ = [
     "Fanout",
+    "MakeBulk",
     "Policy",
     "Sleep",
     "concurrently",
@@ -89,6 +90,8 @@ class Sleep:
 
 Step = Request | Fanout | Sleep
 IngestOp = Generator[Step, Any, T]
+MakeBulk = Callable[[Dialect, Callable[[IngestProgress], None]], IngestOp[IngestResult]]
+"""A bulk operation waiting for its dialect and its progress report."""
 
 
 @dataclass(frozen=True)
