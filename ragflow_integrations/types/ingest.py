@@ -94,7 +94,10 @@ def as_items(sources: Iterable[IngestSource]) -> list[IngestItem]:
                 raise InvalidArgumentError(f"the bytes of {name!r} must be bytes")
             item = IngestItem(str(name), bytes(blob))
         elif isinstance(source, str | os.PathLike):
-            item = IngestItem.from_path(source)
+            try:
+                item = IngestItem.from_path(source)
+            except OSError as exc:
+                raise InvalidArgumentError(f"cannot read the file {str(source)!r}: {exc}") from exc
         else:
             raise InvalidArgumentError(
                 "ingest takes IngestItem objects, (name, bytes) pairs or file paths, "

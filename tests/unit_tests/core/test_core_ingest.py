@@ -249,6 +249,8 @@ def test_items_from_text_paths_and_pairs(tmp_path: Any) -> None:
     assert made[3].blob == b"# Notes" and made[3].name == "notes.md"
     with pytest.raises(InvalidArgumentError, match="not int"):
         as_items([3])  # type: ignore[list-item]
+    with pytest.raises(InvalidArgumentError, match="cannot read the file"):
+        as_items([str(tmp_path / "missing.txt")])
 
 
 def test_batches_respect_the_dialects_limits() -> None:
