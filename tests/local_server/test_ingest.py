@@ -400,3 +400,53 @@ def test_the_vector_store_deletes_exactly_what_it_is_asked_to(dialect: str) -> N
         left = {d.name for d in documents_in(srv, ds.id)}
         assert left == {"one.txt", "three.txt", other.name}
         assert [d.page_content for d in store.get_by_ids(["three", "two"])] == ["three"]
+
+
+def fragile(srv: LocalRAGFlow) -> RAGFlow:
+    """A client that does not retry, so an injected fault reaches the ingestion."""
+    return RAGFlow(srv.api_key, srv.base_url, server_version=srv.version, max_retries=0)
+
+
+def test_a_failed_parse_request_is_sent_once_more(server: LocalRAGFlow) -> None:
+    rag = fragile(server)
+    ds = rag.create_dataset(name="kb")
+    server.inject(kind="status", status=500, path="/chunks", method="POST", times=1)
+    result = rag.ingest(ds, items(3))
+    assert not result.failed
+    assert len(requests_of(server, "POST", "/chunks")) == 2
+
+    ds2 = rag.create_dataset(name="kb2")
+    server.inject(kind="status", status=500, path="/chunks", method="POST", times=2)
+    result = rag.ingest(ds2, items(2))
+    assert [d.state for d in result] == ["UNSTART", "UNSTART"]
+    assert all((d.error or "").startswith("could not start parsing") for d in result)
+    assert rag.ingest(ds2, items(2)).succeeded  # the next run parses them
+
+
+def test_a_failed_metadata_update_is_resumed_by_the_next_run(server: LocalRAGFlow) -> None:
+    rag = fragile(server)
+    ds = rag.create_dataset(name="kb")
+    server.inject(kind="status", status=500, method="PATCH", times=1)
+    first = rag.ingest(ds, items(3))
+    [failed] = first.failed
+    assert failed.error and failed.error.startswith("could not store its metadata")
+    assert failed.state == "UNSTART" and len(first.succeeded) == 2
+    server.request_log.clear()
+    again = rag.ingest(ds, items(3))
+    assert not again.failed and len(documents_in(server, ds.id)) == 3
+    assert not requests_of(server, "POST", "/documents")
+    assert again.documents[first.documents.index(failed)].action == "resumed"
+
+
+def test_a_failed_delete_of_the_previous_version_is_finished_later(server: LocalRAGFlow) -> None:
+    rag = fragile(server)
+    ds = rag.create_dataset(name="kb")
+    old = rag.ingest(ds, items(1)).documents[0]
+    changed = [IngestItem.from_text("new text", source_id="doc-0", metadata={"n": 0})]
+    server.inject(kind="status", status=500, path="/documents", method="DELETE", times=1)
+    result = rag.ingest(ds, changed)
+    assert result.deleted == [] and result.documents[0].state == "DONE"
+    assert "previous version could not be deleted" in (result.documents[0].error or "")
+    again = rag.ingest(ds, changed)
+    assert again.deleted == [old.document_id] and again.documents[0].action == "unchanged"
+    assert [d.name for d in documents_in(server, ds.id)] == ["doc-0.txt"]
