@@ -1,7 +1,8 @@
 # The two set-up commands of the README: `make demo` and `make test`.
 # Both install exactly what uv.lock pins (uv itself is pinned, with hashes, in
 # .ci/uv-requirements.txt), so they work the same on a fresh clone today and next month.
-#   make lock        refresh uv.lock after changing pyproject.toml (or to take newer releases)
+#   make lock        refresh uv.lock after changing pyproject.toml (make lock-upgrade: take
+#                    the newest releases the ranges allow)
 #   make test-lowest / test-newest   the test suite on the lowest versions pyproject.toml
 #                    allows (Python 3.10) and on the newest releases (Python 3.13)
 PYTHON ?= python3
@@ -17,7 +18,7 @@ PYTEST_OFFLINE := --disable-socket --allow-unix-socket --benchmark-disable -q
 COVERAGE       := --cov --cov-branch --cov-append --cov-report= --cov-fail-under=0
 
 .PHONY: demo test install-demo install-test lint unit integration local-server \
-	coverage lock test-lowest test-newest
+	coverage lock lock-upgrade test-lowest test-newest
 
 $(UV): .ci/uv-requirements.txt
 	$(PYTHON) -m venv $(TOOLS)
@@ -32,6 +33,9 @@ install-test: $(UV)
 	$(UV) sync --frozen --all-extras --group test --group lint --quiet
 
 lock: $(UV)
+	$(UV) lock
+
+lock-upgrade: $(UV)
 	$(UV) lock --upgrade
 
 demo: install-demo

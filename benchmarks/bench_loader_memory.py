@@ -11,41 +11,15 @@ Run: ``.venv/bin/python benchmarks/bench_loader_memory.py``.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from _local_server import start_server
+
 from ragflow_integrations import RAGFlow
 
 SMALL, LARGE, CHUNKS_PER_DOC = 200, 2000, 8  # both above the loaders' page of 100
-
-
-def start_server() -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ragflow_integrations.testing",
-            "serve",
-            "--port",
-            "0",
-            "--parse-delay",
-            "0.01",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = key = ""
-    while not (url and key):
-        line = proc.stdout.readline()
-        if line.startswith("base_url:"):
-            url = line.split(":", 1)[1].strip()
-        elif line.startswith("api_key:"):
-            key = line.split(":", 1)[1].strip()
-    return proc, url, key
 
 
 def make_dataset(rag: RAGFlow, name: str, docs: int) -> str:
@@ -81,7 +55,7 @@ def drain(items: Iterable[Any]) -> None:
 
 
 def main() -> None:
-    proc, url, key = start_server()
+    proc, url, key = start_server(parse_delay=0.01)
     try:
         rag = RAGFlow(key, url)
         small, large = make_dataset(rag, "small", SMALL), make_dataset(rag, "large", LARGE)

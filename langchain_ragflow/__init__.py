@@ -1,4 +1,5 @@
-"""LangChain integration for RAGFlow: retriever, chat model, loader, tools and toolkit.
+"""LangChain integration for RAGFlow: retriever, vector store, chat model, loader, tools and
+toolkit.
 
 Built on the typed client in :mod:`ragflow_integrations`; works with RAGFlow v0.13 to v0.27.
 
@@ -18,6 +19,7 @@ from .tools import (
     RAGFlowSearchTool,
     RAGFlowUploadTextTool,
 )
+from .vectorstores import RAGFlowVectorStore
 
 __all__ = [
     "ChatRAGFlow",
@@ -31,4 +33,5 @@ __all__ = [
     "RAGFlowToolkit",
     "RAGFlowTranslator",
     "RAGFlowUploadTextTool",
+    "RAGFlowVectorStore",
 ]

@@ -18,17 +18,14 @@ from langchain_core.messages import (
 from langchain_core.messages import content as types
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 
-from ragflow_integrations import AsyncDocument, Chunk, Usage
-from ragflow_integrations import Document as RAGFlowDocument
-from ragflow_integrations.types.chunk import PROVENANCE_KEYS
+from ragflow_integrations import Chunk, Usage
+from ragflow_integrations.metadata import chunk_metadata
 
 __all__ = [
-    "CHUNK_METADATA_KEYS",
     "align_citations",
     "chunk_metadata",
     "chunk_to_document",
     "citations_for",
-    "document_metadata",
     "format_documents",
     "reference_dict",
     "to_openai_messages",
@@ -36,46 +33,16 @@ __all__ = [
     "usage_metadata",
 ]
 
-CHUNK_METADATA_KEYS = PROVENANCE_KEYS
-"""Chunk fields copied into ``Document.metadata`` (when the server sent a value)."""
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """The metadata of a retrieved or cited chunk: provenance and scores the server sent."""
-    return chunk.provenance()
-
 
 def chunk_to_document(chunk: Chunk) -> Document:
-    """A chunk as a LangChain ``Document`` (``id`` = chunk id)."""
+    """A chunk as a LangChain ``Document`` (``id`` = chunk id; metadata: the layout of
+    :mod:`ragflow_integrations.metadata`)."""
     return Document(id=chunk.id or None, page_content=chunk.content, metadata=chunk_metadata(chunk))
 
 
 def reference_dict(chunk: Chunk) -> dict[str, Any]:
     """A cited chunk as a plain dict: ``id``, ``content`` and the retriever's metadata keys."""
     return {"id": chunk.id, "content": chunk.content, **chunk_metadata(chunk)}
-
-
-def document_metadata(
-    doc: RAGFlowDocument | AsyncDocument, dataset_name: str | None = None
-) -> dict[str, Any]:
-    """The metadata of a whole RAGFlow document (ids, names, its own ``meta_fields``)."""
-    meta: dict[str, Any] = {
-        "source": doc.name,
-        "document_id": doc.id,
-        "document_name": doc.name,
-        "dataset_id": doc.dataset_id,
-    }
-    if dataset_name:
-        meta["dataset_name"] = dataset_name
-    for key in ("type", "chunk_method"):
-        value = getattr(doc, key)
-        if value:
-            meta[key] = value
-    meta["chunk_count"] = doc.chunk_count
-    meta["token_count"] = doc.token_count
-    if doc.meta_fields:
-        meta["document_metadata"] = dict(doc.meta_fields)
-    return meta
 
 
 def format_documents(docs: Sequence[Document]) -> str:

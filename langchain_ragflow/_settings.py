@@ -44,6 +44,19 @@ class RAGFlowSettings(BaseModel):
     async_client: AsyncRAGFlow | None = Field(default=None, exclude=True, repr=False)
     """An existing asynchronous client to use instead of the credentials."""
 
+    @classmethod
+    def given(
+        cls, api_key: Any = None, base_url: str | None = None, **rest: Any
+    ) -> RAGFlowSettings:
+        """Settings from a class's keyword arguments: an ``api_key`` or ``base_url`` left
+        ``None`` falls back to the environment.
+        """
+        if api_key is not None:
+            rest["api_key"] = api_key
+        if base_url is not None:
+            rest["base_url"] = base_url
+        return cls(**rest)
+
     def _client_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "api_key": self.api_key.get_secret_value() if self.api_key is not None else None,

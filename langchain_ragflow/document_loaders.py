@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
@@ -18,8 +18,9 @@ from ragflow_integrations import (
     RAGFlow,
 )
 from ragflow_integrations import Document as RAGFlowDocument
+from ragflow_integrations.metadata import chunk_metadata, document_metadata
+from ragflow_integrations.types.document import DocumentFields
 
-from ._convert import chunk_metadata, document_metadata
 from ._settings import RAGFlowSettings
 
 __all__ = ["RAGFlowLoader"]
@@ -29,12 +30,14 @@ class RAGFlowLoader(BaseLoader):
     """Loads a RAGFlow dataset (or some of its documents) as LangChain documents.
 
     ``mode="document"`` gives one ``Document`` per RAGFlow document: its parsed text, i.e.
-    its chunks joined in order with blank lines, ``id`` = document id, metadata ``source``,
-    ``document_id``, ``document_name``, ``dataset_id``, ``dataset_name``, ``type``,
-    ``chunk_method``, ``chunk_count``, ``token_count`` and ``document_metadata`` (the
-    document's ``meta_fields``). Documents with no parsed chunks (not parsed yet, or
-    failed) are skipped. ``mode="chunk"`` gives one ``Document`` per chunk (``id`` = chunk
-    id) with the same document fields plus the chunk's own metadata.
+    its chunks joined in order with blank lines, ``id`` = document id. Its metadata is the
+    document's own metadata (``meta_fields``) at the top level, then ``source`` (the file
+    name, LangChain's convention), ``document_id``, ``document_name``, ``dataset_id``,
+    ``dataset_name``, ``type``, ``chunk_method``, ``chunk_count``, ``token_count`` and
+    ``source_id`` (see :mod:`ragflow_integrations.metadata`; a key of yours is never
+    overwritten). Documents with no parsed chunks (not parsed yet, or failed) are skipped.
+    ``mode="chunk"`` gives one ``Document`` per chunk (``id`` = chunk id) with the same
+    metadata plus the chunk's own keys.
 
     ``lazy_load`` and ``alazy_load`` page through the server (``page_size`` documents or
     chunks per request), holding at most one document's chunks in memory.
@@ -71,18 +74,15 @@ class RAGFlowLoader(BaseLoader):
         self.document_ids = list(document_ids) if document_ids is not None else None
         self.mode = mode
         self.page_size = page_size
-        settings: dict[str, Any] = {
-            "server_version": server_version,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "client": client,
-            "async_client": async_client,
-        }
-        if api_key is not None:
-            settings["api_key"] = api_key
-        if base_url is not None:
-            settings["base_url"] = base_url
-        self._settings = RAGFlowSettings(**settings)
+        self._settings = RAGFlowSettings.given(
+            api_key,
+            base_url,
+            server_version=server_version,
+            timeout=timeout,
+            max_retries=max_retries,
+            client=client,
+            async_client=async_client,
+        )
 
     # -- sync -----------------------------------------------------------------------------
     def _documents(self, dataset: DataSet) -> Iterator[RAGFlowDocument]:
@@ -96,15 +96,14 @@ class RAGFlowLoader(BaseLoader):
         """Documents (or chunks) one at a time, paging through the server."""
         dataset = self._settings._rag.get_dataset(id=self.dataset_id)
         for doc in self._documents(dataset):
-            meta = document_metadata(doc, dataset.name)
             chunks = doc.iter_chunks(page_size=self.page_size)
             if self.mode == "chunk":
                 for chunk in chunks:
-                    yield _chunk_document(chunk, meta)
+                    yield _chunk_document(chunk, doc, dataset.name)
                 continue
             text = "\n\n".join(chunk.content for chunk in chunks)
             if text:
-                yield Document(id=doc.id or None, page_content=text, metadata=meta)
+                yield _whole_document(doc, text, dataset.name)
 
     # -- async ----------------------------------------------------------------------------
     async def _adocuments(self, dataset: AsyncDataSet) -> AsyncIterator[AsyncDocument]:
@@ -120,17 +119,21 @@ class RAGFlowLoader(BaseLoader):
         """Documents (or chunks) one at a time, paging through the server (natively async)."""
         dataset = await self._settings._arag().get_dataset(id=self.dataset_id)
         async for doc in self._adocuments(dataset):
-            meta = document_metadata(doc, dataset.name)
             chunks = doc.iter_chunks(page_size=self.page_size)
             if self.mode == "chunk":
                 async for chunk in chunks:
-                    yield _chunk_document(chunk, meta)
+                    yield _chunk_document(chunk, doc, dataset.name)
                 continue
             text = "\n\n".join([chunk.content async for chunk in chunks])
             if text:
-                yield Document(id=doc.id or None, page_content=text, metadata=meta)
+                yield _whole_document(doc, text, dataset.name)
 
 
-def _chunk_document(chunk: Chunk, doc_meta: dict[str, Any]) -> Document:
-    meta = {**doc_meta, **chunk_metadata(chunk)}
+def _whole_document(doc: DocumentFields, text: str, dataset_name: str) -> Document:
+    meta = document_metadata(doc, dataset_name, source=doc.name)
+    return Document(id=doc.id or None, page_content=text, metadata=meta)
+
+
+def _chunk_document(chunk: Chunk, doc: DocumentFields, dataset_name: str) -> Document:
+    meta = chunk_metadata(chunk, doc, dataset_name, source=doc.name)
     return Document(id=chunk.id or None, page_content=chunk.content, metadata=meta)

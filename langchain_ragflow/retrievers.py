@@ -10,7 +10,7 @@ from langchain_core.callbacks import (
     CallbackManagerForRetrieverRun,
 )
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
+from langchain_core.retrievers import BaseRetriever, LangSmithRetrieverParams
 from langchain_core.structured_query import (
     Comparator,
     Comparison,
@@ -138,17 +138,21 @@ _OPTIONS = (
     "use_kg",
     "toc_enhance",
     "filter",
+    "document_metadata",
 )
 
 
 class RAGFlowRetriever(BaseRetriever, RAGFlowSettings):
     """Chunks from RAGFlow datasets, best first, as LangChain documents.
 
-    Each ``Document`` has ``id`` = chunk id, ``page_content`` = chunk text and metadata
-    ``document_id``, ``document_name``, ``dataset_id``, ``similarity``,
+    Each ``Document`` has ``id`` = chunk id, ``page_content`` = chunk text and, in its
+    metadata, the source document's own metadata (its ``meta_fields``) at the top level,
+    then RAGFlow's keys ``document_id``, ``document_name``, ``dataset_id``, ``similarity``,
     ``vector_similarity``, ``term_similarity``, ``positions``, ``image_id``, ``highlight``,
-    ``important_keywords`` (those the server sent). Every option can be overridden per
-    call: ``retriever.invoke("q", k=3, filter={"author": "alice"})``.
+    ``important_keywords`` (those the server sent) and ``source_id`` (the id the document
+    was ingested under); a key of yours is never overwritten (ours becomes
+    ``ragflow_<key>``, see :mod:`ragflow_integrations.metadata`). Every option can be
+    overridden per call: ``retriever.invoke("q", k=3, filter={"author": "alice"})``.
 
     ``filter`` filters on document metadata (``meta_fields``) exactly on every server
     version: a Mongo-style dict (``{"year": {"$gte": 2024}}``, ``$and``/``$or``/``$not``), a
@@ -189,11 +193,21 @@ class RAGFlowRetriever(BaseRetriever, RAGFlowSettings):
     """Use the documents' tables of contents."""
     filter: Any = None
     """A metadata filter (see the class docstring)."""
+    document_metadata: bool = True
+    """Put each source document's own metadata in the results (sent along by v0.25.2+
+    servers; older ones cost one request per distinct document per call)."""
 
     @field_validator("filter", mode="before")
     @classmethod
     def _check_filter(cls, value: Any) -> Any:
         return to_filter(value)
+
+    def _get_ls_params(self, **kwargs: Any) -> LangSmithRetrieverParams:
+        """LangSmith's retriever parameters: RAGFlow embeds with each dataset's own model."""
+        params = super()._get_ls_params(**kwargs)
+        params["ls_vector_store_provider"] = "ragflow"
+        params["ls_embedding_provider"] = "ragflow"
+        return params
 
     def _retrieve_kwargs(self, query: str, overrides: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(overrides) - set(_OPTIONS))

@@ -1,4 +1,5 @@
-"""LlamaIndex integration for RAGFlow: retriever, chat and query engines, reader and tool spec.
+"""LlamaIndex integration for RAGFlow: managed index, retriever, chat and query engines, reader
+and tool spec.
 
 >>> from llamaindex_ragflow import RAGFlowRetriever
 >>> retriever = RAGFlowRetriever(dataset_ids=["..."], api_key="ragflow-...")  # doctest: +SKIP
@@ -8,6 +9,7 @@
 from ._filters import to_filter_expr
 from ._nodes import METADATA_KEYS
 from .chat_engine import RAGFlowChatEngine
+from .index import RAGFlowIndex
 from .query_engine import RAGFlowQueryEngine
 from .reader import RAGFlowReader
 from .retriever import RAGFlowRetriever
@@ -16,6 +18,7 @@ from .tools import RAGFlowToolSpec
 __all__ = [
     "METADATA_KEYS",
     "RAGFlowChatEngine",
+    "RAGFlowIndex",
     "RAGFlowQueryEngine",
     "RAGFlowReader",
     "RAGFlowRetriever",

@@ -14,7 +14,13 @@ from llama_index.core.schema import (
 )
 
 from ragflow_integrations import Chunk
-from ragflow_integrations.types.chunk import PROVENANCE_KEYS
+from ragflow_integrations.metadata import (
+    CHUNK_KEYS,
+    chunk_metadata,
+    source_id_of,
+    source_metadata,
+)
+from ragflow_integrations.types.document import DocumentFields
 
 __all__ = [
     "LLM_METADATA_KEYS",
@@ -22,40 +28,56 @@ __all__ = [
     "chunk_metadata",
     "chunk_to_node",
     "chunks_to_nodes",
+    "hidden_keys",
 ]
 
-METADATA_KEYS: tuple[str, ...] = PROVENANCE_KEYS
-"""Chunk fields copied into node metadata when the server sent a value (the LangChain
-layer's keys): provenance and scores."""
+METADATA_KEYS: tuple[str, ...] = CHUNK_KEYS
+"""RAGFlow's keys on node metadata, when the server sent a value (the LangChain layer's
+keys); the source document's own metadata sits beside them (see
+:mod:`ragflow_integrations.metadata`)."""
 
 LLM_METADATA_KEYS: tuple[str, ...] = ("document_name",)
-"""Of :data:`METADATA_KEYS`, those shown to LLMs and embedding models (ids, scores and
-positions are excluded)."""
-
-_HIDDEN = [key for key in METADATA_KEYS if key not in LLM_METADATA_KEYS]
+"""Of RAGFlow's keys, those shown to LLMs and embedding models (ids, scores and positions
+are not); the document's own metadata is shown too."""
 
 
-def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """The node metadata of a chunk: each of :data:`METADATA_KEYS` the server sent, unless
-    empty (``None``, ``""``, ``[]``, ``{}``).
+
+def hidden_keys(metadata: dict[str, Any], meta_fields: dict[str, Any] | None) -> list[str]:
+    """The keys of ``metadata`` that LLMs and embedding models do not see: RAGFlow's, except
+    :data:`LLM_METADATA_KEYS` (the document's own metadata, ``meta_fields``, is shown).
     """
-    return chunk.provenance()
+    own = source_metadata(meta_fields)
+    return [k for k in metadata if k not in own and k not in LLM_METADATA_KEYS]
 
 
-def chunk_to_node(chunk: Chunk) -> TextNode:
-    """A ``TextNode`` whose id is the chunk id, with a SOURCE link to the chunk's document."""
+def chunk_to_node(
+    chunk: Chunk, document: DocumentFields | None = None, dataset_name: str | None = None
+) -> TextNode:
+    """A ``TextNode`` whose id is the chunk id, with a SOURCE link to the chunk's document
+    (by the id it was ingested under, else its RAGFlow id).
+    """
+    metadata = chunk_metadata(chunk, document, dataset_name)
+    meta_fields = chunk.document_metadata
+    if meta_fields is None and document is not None:
+        meta_fields = document.meta_fields
     node = TextNode(
         id_=chunk.id,
         text=chunk.content,
-        metadata=chunk_metadata(chunk),
-        excluded_llm_metadata_keys=list(_HIDDEN),
-        excluded_embed_metadata_keys=list(_HIDDEN),
+        metadata=metadata,
+        excluded_llm_metadata_keys=hidden_keys(metadata, meta_fields),
+        excluded_embed_metadata_keys=hidden_keys(metadata, meta_fields),
     )
-    if chunk.document_id:
+    document_id = chunk.document_id or (document.id if document is not None else "")
+    if document_id:
+        source = source_id_of(meta_fields)
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(
-            node_id=chunk.document_id,
+            node_id=str(source or document_id),
             node_type=ObjectType.DOCUMENT,
-            metadata={"document_name": chunk.document_name, "dataset_id": chunk.dataset_id},
+            metadata={
+                "document_id": document_id,
+                "document_name": chunk.document_name,
+                "dataset_id": chunk.dataset_id,
+            },
         )
     return node
 

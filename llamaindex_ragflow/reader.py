@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from llama_index.core.readers.base import BaseReader
 from llama_index.core.schema import Document
@@ -18,17 +18,15 @@ from ragflow_integrations import (
     RAGFlow,
 )
 from ragflow_integrations import Document as RAGFlowDocument
+from ragflow_integrations.metadata import document_metadata
 from ragflow_integrations.types.document import DocumentFields
 
 from ._clients import Clients
-from ._nodes import LLM_METADATA_KEYS, chunk_to_node
+from ._nodes import chunk_to_node, hidden_keys
 
 __all__ = ["RAGFlowReader"]
 
 Mode = Literal["document", "chunk"]
-
-_DOCUMENT_KEYS = ("document_id", "document_name", "dataset_id", "chunk_method", "chunk_count")
-_HIDDEN = [k for k in _DOCUMENT_KEYS if k not in LLM_METADATA_KEYS]
 
 
 class RAGFlowReader(BaseReader):
@@ -36,11 +34,13 @@ class RAGFlowReader(BaseReader):
 
     ``mode="document"`` gives one ``Document`` per RAGFlow document (id = document id,
     text = its chunks in order, joined by blank lines); ``mode="chunk"`` one per chunk (id =
-    chunk id, text = chunk content, the retriever's metadata keys, a SOURCE link to the
-    document). Metadata also holds ``document_id``, ``document_name``, ``dataset_id``,
-    ``chunk_method`` and ``chunk_count``, plus the document's own ``meta_fields`` (which do
-    not override these keys). Documents without chunks (not parsed yet, or failed) are
-    skipped. ``document_ids`` limits loading to those documents.
+    chunk id, text = chunk content, a SOURCE link to the document). Metadata: the document's
+    own metadata (``meta_fields``) at the top level, then RAGFlow's keys ``document_id``,
+    ``document_name``, ``dataset_id``, ``dataset_name``, ``type``, ``chunk_method``,
+    ``chunk_count``, ``token_count``, ``source_id`` (and the retriever's chunk keys in chunk
+    mode); a key of yours is never overwritten (see :mod:`ragflow_integrations.metadata`).
+    Documents without chunks (not parsed yet, or failed) are skipped. ``document_ids``
+    limits loading to those documents.
 
     Connect with credentials or ``client``/``async_client``; ``aload_data`` and
     ``aiter_data`` use the async client natively.
@@ -85,9 +85,9 @@ class RAGFlowReader(BaseReader):
             chunks = doc.iter_chunks(page_size=self.page_size)
             if mode == "chunk":
                 for chunk in chunks:
-                    yield _chunk_document(chunk, doc)
+                    yield _chunk_document(chunk, doc, dataset.name)
             else:
-                whole = _whole_document(doc, chunks)
+                whole = _whole_document(doc, chunks, dataset.name)
                 if whole is not None:
                     yield whole
 
@@ -128,10 +128,10 @@ class RAGFlowReader(BaseReader):
         async for doc in self._adocuments(dataset, document_ids):
             if mode == "chunk":
                 async for chunk in doc.iter_chunks(page_size=self.page_size):
-                    yield _chunk_document(chunk, doc)
+                    yield _chunk_document(chunk, doc, dataset.name)
             else:
                 chunks = [c async for c in doc.iter_chunks(page_size=self.page_size)]
-                whole = _whole_document(doc, chunks)
+                whole = _whole_document(doc, chunks, dataset.name)
                 if whole is not None:
                     yield whole
 
@@ -172,37 +172,29 @@ def _check_mode(mode: str) -> None:
         raise ValueError(f"mode must be 'document' or 'chunk', got {mode!r}")
 
 
-def _document_keys(doc: DocumentFields) -> dict[str, Any]:
-    return {
-        "document_id": doc.id,
-        "document_name": doc.name,
-        "dataset_id": doc.dataset_id,
-        "chunk_method": doc.chunk_method,
-        "chunk_count": doc.chunk_count,
-    }
-
-
-def _whole_document(doc: DocumentFields, chunks: Iterable[Chunk]) -> Document | None:
+def _whole_document(
+    doc: DocumentFields, chunks: Iterable[Chunk], dataset_name: str
+) -> Document | None:
     text = "\n\n".join(c.content for c in chunks if c.content)
     if not text:
         return None
+    metadata = document_metadata(doc, dataset_name)
     return Document(
         id_=doc.id,
         text=text,
-        metadata={**doc.meta_fields, **_document_keys(doc)},
-        excluded_llm_metadata_keys=list(_HIDDEN),
-        excluded_embed_metadata_keys=list(_HIDDEN),
+        metadata=metadata,
+        excluded_llm_metadata_keys=hidden_keys(metadata, doc.meta_fields),
+        excluded_embed_metadata_keys=hidden_keys(metadata, doc.meta_fields),
     )
 
 
-def _chunk_document(chunk: Chunk, doc: DocumentFields) -> Document:
-    node = chunk_to_node(chunk)
-    hidden = sorted({*node.excluded_llm_metadata_keys, *_HIDDEN})
+def _chunk_document(chunk: Chunk, doc: DocumentFields, dataset_name: str) -> Document:
+    node = chunk_to_node(chunk, doc, dataset_name)
     return Document(
         id_=node.id_,
         text=node.text,
-        metadata={**doc.meta_fields, **node.metadata, **_document_keys(doc)},
+        metadata=node.metadata,
         relationships=node.relationships,
-        excluded_llm_metadata_keys=hidden,
-        excluded_embed_metadata_keys=list(hidden),
+        excluded_llm_metadata_keys=node.excluded_llm_metadata_keys,
+        excluded_embed_metadata_keys=node.excluded_embed_metadata_keys,
     )

@@ -22,7 +22,12 @@ __all__ = ["RAGFlowRetriever"]
 
 class RAGFlowRetriever(BaseRetriever):
     """Chunks from RAGFlow datasets, as ``NodeWithScore`` (node id = chunk id, score =
-    similarity, metadata = provenance and scores, a SOURCE link to the document).
+    similarity, a SOURCE link to the document). Node metadata: the source document's own
+    metadata (``meta_fields``) at the top level, then RAGFlow's keys (ids, names, scores,
+    positions, ``source_id``); a key of yours is never overwritten (see
+    :mod:`ragflow_integrations.metadata`). ``document_metadata=False`` leaves the
+    document's own metadata out (older servers spend one request per distinct document
+    per call on it; v0.25.2+ send it along).
 
     ``similarity_top_k`` is the number of results (RAGFlow's ``page_size``); ``top_k`` is
     the vector-candidate pool. Options left ``None`` take the server's defaults; options the
@@ -50,6 +55,7 @@ class RAGFlowRetriever(BaseRetriever):
         use_kg: bool | None = None,
         toc_enhance: bool | None = None,
         filters: FilterLike | None = None,
+        document_metadata: bool = True,
         api_key: str | None = None,
         base_url: str | None = None,
         server_version: str | None = None,
@@ -77,6 +83,7 @@ class RAGFlowRetriever(BaseRetriever):
         self.use_kg = use_kg
         self.toc_enhance = toc_enhance
         self.filters = filters  # translated now, so a bad filter fails here
+        self.document_metadata = document_metadata
         self._clients = Clients(
             api_key=api_key,
             base_url=base_url,
@@ -110,6 +117,7 @@ class RAGFlowRetriever(BaseRetriever):
             "use_kg": self.use_kg,
             "toc_enhance": self.toc_enhance,
             "filter": self._filter,
+            "document_metadata": self.document_metadata,
         }
         return {
             "dataset_ids": self.dataset_ids,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
@@ -16,10 +18,11 @@ from ._base_client import (
     ids_of,
     upload_files,
 )
-from ._client import _apply, _as_event, _page_of
+from ._client import _apply, _as_event, _id, _page_of
 from ._dialect import Dialect, format_version
 from ._envelope import unwrap
 from ._exceptions import APIConnectionError, StreamError
+from ._fanout import drive_async
 from ._http import Request, Response
 from ._operations import (
     chats,
@@ -27,18 +30,22 @@ from ._operations import (
     completions,
     datasets,
     documents,
+    ingest,
     lookup,
     retrieval,
     sessions,
     system,
 )
 from ._operations._core import Op, fetch_window
+from ._operations.ingest import MakeBulk
+from ._progress import progress_reporter
 from ._streaming import AnswerAccumulator, OpenAIAccumulator, SSEDecoder
 from ._transport import AsyncTransport
 from .types import ChatCompletion, ChatCompletionChunk, Chunk, Message
 from .types.chat import AsyncChat
 from .types.dataset import AsyncDataSet
 from .types.document import AsyncDocument
+from .types.ingest import IngestProgress, IngestResult, IngestSource, as_items
 from .types.session import AsyncSession
 
 __all__ = ["AsyncRAGFlow"]
@@ -287,6 +294,95 @@ class AsyncRAGFlow(BaseClient):
                 yield from documents.parse(d, dataset_id, [doc["id"] for doc in docs])
 
         await self._run(op)
+
+    # -- bulk ingestion -------------------------------------------------------------------
+    _sleep = staticmethod(asyncio.sleep)
+    _clock = staticmethod(time.monotonic)
+
+    async def ingest(
+        self,
+        dataset: AsyncDataSet | str,
+        items: Iterable[IngestSource],
+        *,
+        wait: bool = True,
+        timeout: float = 3600.0,
+        reparse_failed: bool = True,
+        show_progress: bool = False,
+        on_progress: Callable[[IngestProgress], None] | None = None,
+        max_concurrency: int = 8,
+    ) -> IngestResult:
+        """Put many documents into a dataset and parse them (see :meth:`RAGFlow.ingest`);
+        requests that may go together are sent at most ``max_concurrency`` at a time.
+        """
+        batch = as_items(items)
+        dataset_id = _id(dataset)
+        policy = ingest.Policy(wait=wait, timeout=timeout, reparse_failed=reparse_failed)
+        return await self._bulk(
+            lambda d, report: ingest.ingest(d, dataset_id, batch, policy, self._clock, report),
+            len(batch),
+            "ingest",
+            show_progress,
+            on_progress,
+            max_concurrency,
+        )
+
+    async def reparse(
+        self,
+        dataset: AsyncDataSet | str,
+        document_ids: list[str],
+        *,
+        wait: bool = True,
+        timeout: float = 3600.0,
+        show_progress: bool = False,
+        on_progress: Callable[[IngestProgress], None] | None = None,
+        max_concurrency: int = 8,
+    ) -> IngestResult:
+        """Parse these documents again and wait for them (see :meth:`RAGFlow.reparse`)."""
+        ids = ids_of(document_ids, "document_ids") or []
+        dataset_id = _id(dataset)
+        policy = ingest.Policy(wait=wait, timeout=timeout)
+        return await self._bulk(
+            lambda d, report: ingest.reparse(d, dataset_id, ids, policy, self._clock, report),
+            len(ids),
+            "reparse",
+            show_progress,
+            on_progress,
+            max_concurrency,
+        )
+
+    async def _bulk(
+        self,
+        make: MakeBulk,
+        total: int,
+        description: str,
+        show_progress: bool,
+        on_progress: Callable[[IngestProgress], None] | None,
+        limit: int,
+    ) -> IngestResult:
+        """Drive a bulk operation, reporting its progress; counts its requests."""
+        d = await self._dialect()
+        with progress_reporter(total, show_progress, on_progress, description) as report:
+            result, counts = await drive_async(self._transport, make(d, report), self._sleep, limit)
+        result.requests = counts
+        return result
+
+    async def find_ingested(
+        self, dataset: AsyncDataSet | str, source_ids: list[str]
+    ) -> dict[str, list[AsyncDocument]]:
+        """The documents stored under each source id (see :meth:`RAGFlow.find_ingested`)."""
+        dataset_id = _id(dataset)
+        found = await self._run(lambda d: ingest.find(d, dataset_id, list(source_ids)))
+        return {
+            key: self._wrap_all(AsyncDocument, docs, dataset_id=dataset_id)
+            for key, docs in found.items()
+        }
+
+    async def delete_ingested(
+        self, dataset: AsyncDataSet | str, source_ids: list[str]
+    ) -> list[str]:
+        """Delete the documents stored under these source ids, and only them."""
+        dataset_id = _id(dataset)
+        return await self._run(lambda d: ingest.delete_sources(d, dataset_id, list(source_ids)))
 
     # -- chunks ---------------------------------------------------------------------------
     async def _list_chunks(self, doc: AsyncDocument, **kw: Any) -> ModelList[Chunk]:

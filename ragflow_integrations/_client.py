@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeVar, overload
 
 import requests
@@ -20,6 +20,7 @@ from ._base_client import (
 from ._dialect import Dialect, format_version
 from ._envelope import unwrap
 from ._exceptions import APIConnectionError, ParseError, ParseTimeoutError, StreamError
+from ._fanout import drive_sync
 from ._http import Request, Response
 from ._operations import (
     chats,
@@ -27,12 +28,15 @@ from ._operations import (
     completions,
     datasets,
     documents,
+    ingest,
     lookup,
     retrieval,
     sessions,
     system,
 )
 from ._operations._core import Op
+from ._operations.ingest import MakeBulk
+from ._progress import progress_reporter
 from ._streaming import AnswerAccumulator, OpenAIAccumulator, SSEDecoder
 from .types import (
     ChatCompletion,
@@ -44,6 +48,7 @@ from .types._base import fit
 from .types.chat import Chat
 from .types.dataset import DataSet
 from .types.document import Document
+from .types.ingest import IngestProgress, IngestResult, IngestSource, as_items
 from .types.session import Session
 
 __all__ = ["RAGFlow"]
@@ -355,6 +360,108 @@ class RAGFlow(BaseClient):
                     document_id=doc.id,
                 )
             time.sleep(interval)
+
+    # -- bulk ingestion -------------------------------------------------------------------
+    _sleep = staticmethod(time.sleep)
+    _clock = staticmethod(time.monotonic)
+
+    def ingest(
+        self,
+        dataset: DataSet | str,
+        items: Iterable[IngestSource],
+        *,
+        wait: bool = True,
+        timeout: float = 3600.0,
+        reparse_failed: bool = True,
+        show_progress: bool = False,
+        on_progress: Callable[[IngestProgress], None] | None = None,
+    ) -> IngestResult:
+        """Put many documents into a dataset, parse them and (``wait``) wait for them.
+
+        ``items`` are :class:`IngestItem` objects (bytes or text, metadata, your
+        ``source_id``), ``(name, bytes)`` pairs or file paths. Several files go in one
+        upload request, parsing starts in one request and each poll costs a listing per
+        100 documents. Idempotent: the content hash and source id are kept in each
+        document's ``meta_fields``, so unchanged items upload nothing, changed ones replace
+        their document once the new one is parsed, and a run cut short resumes. Parsing
+        that failed before is tried again (``reparse_failed``). Waiting ends ``timeout``
+        seconds after parsing started. Progress goes to ``on_progress`` and, with
+        ``show_progress``, a tqdm bar; the ``ragflow_integrations`` logger logs it.
+
+        One document failing does not stop the others: the :class:`IngestResult` names
+        each document's id, state, chunk and token counts and error
+        (``result.raise_for_failures()`` turns failures into an :class:`IngestError`).
+        Needs RAGFlow v0.17+ (``meta_fields``).
+        """
+        batch = as_items(items)
+        dataset_id = _id(dataset)
+        policy = ingest.Policy(wait=wait, timeout=timeout, reparse_failed=reparse_failed)
+        return self._bulk(
+            lambda d, report: ingest.ingest(d, dataset_id, batch, policy, self._clock, report),
+            len(batch),
+            "ingest",
+            show_progress,
+            on_progress,
+        )
+
+    def reparse(
+        self,
+        dataset: DataSet | str,
+        document_ids: list[str],
+        *,
+        wait: bool = True,
+        timeout: float = 3600.0,
+        show_progress: bool = False,
+        on_progress: Callable[[IngestProgress], None] | None = None,
+    ) -> IngestResult:
+        """Parse these documents again (``[d.document_id for d in result.failed]``) and wait
+        for them as :meth:`ingest` does.
+        """
+        ids = ids_of(document_ids, "document_ids") or []
+        dataset_id = _id(dataset)
+        policy = ingest.Policy(wait=wait, timeout=timeout)
+        return self._bulk(
+            lambda d, report: ingest.reparse(d, dataset_id, ids, policy, self._clock, report),
+            len(ids),
+            "reparse",
+            show_progress,
+            on_progress,
+        )
+
+    def _bulk(
+        self,
+        make: MakeBulk,
+        total: int,
+        description: str,
+        show_progress: bool,
+        on_progress: Callable[[IngestProgress], None] | None,
+    ) -> IngestResult:
+        """Drive a bulk operation, reporting its progress; counts its requests."""
+        d = self._dialect()
+        with progress_reporter(total, show_progress, on_progress, description) as report:
+            result, counts = drive_sync(self._transport, make(d, report), self._sleep)
+        result.requests = counts
+        return result
+
+    def find_ingested(
+        self, dataset: DataSet | str, source_ids: list[str]
+    ) -> dict[str, list[Document]]:
+        """The documents stored under each source id, newest first (a document ingested
+        without one answers to its own id); unknown ids are left out.
+        """
+        dataset_id = _id(dataset)
+        found = self._run(lambda d: ingest.find(d, dataset_id, list(source_ids)))
+        return {
+            key: self._wrap_all(Document, docs, dataset_id=dataset_id)
+            for key, docs in found.items()
+        }
+
+    def delete_ingested(self, dataset: DataSet | str, source_ids: list[str]) -> list[str]:
+        """Delete the documents stored under these source ids, and only them; returns the
+        deleted documents' ids.
+        """
+        dataset_id = _id(dataset)
+        return self._run(lambda d: ingest.delete_sources(d, dataset_id, list(source_ids)))
 
     # -- chunks ---------------------------------------------------------------------------
     def _add_chunk(

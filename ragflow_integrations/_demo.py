@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from ._client import RAGFlow
-from .samples import load_samples
-from .types import Document
+from .samples import load_samples, sample_items
 
 __all__ = ["main", "run_demo"]
 
@@ -36,11 +35,6 @@ def _server(dialect: str) -> Iterator[tuple[str, str, str | None, bool]]:
         yield local.base_url, local.api_key, None, True
 
 
-def _bar(progress: float, width: int = 24) -> str:
-    filled = round(max(0.0, min(progress, 1.0)) * width)
-    return "[" + "#" * filled + "." * (width - filled) + f"] {progress:4.0%}"
-
-
 def run_demo(dialect: str = "v0.27", out: TextIO = sys.stdout, frameworks: bool = True) -> None:
     """Create a dataset from the samples, parse, retrieve, and ask a chat assistant."""
 
@@ -48,28 +42,22 @@ def run_demo(dialect: str = "v0.27", out: TextIO = sys.stdout, frameworks: bool 
         out.write(text + end)
         out.flush()
 
-    tty = out.isatty()
     with _server(dialect) as (base_url, api_key, version, local):
         rag = RAGFlow(api_key=api_key, base_url=base_url, server_version=version)
         where = "LocalRAGFlow (an offline stand-in, not a RAG engine)" if local else base_url
         say(f"RAGFlow {rag.server_version()} at {where}\n")
         suffix = "" if local else "_" + uuid.uuid4().hex[:8]
-        last: dict[str, float] = {}
-
-        def progress(doc: Document, value: float, message: str) -> None:
-            if tty:
-                say(f"\r  parsing {doc.name:<24} {_bar(value)}", end="")
-                if value >= 1:
-                    say()
-            elif value >= 1 or value - last.get(doc.id, -1) >= 0.25:
-                say(f"  parsing {doc.name:<24} {_bar(value)}")
-            last[doc.id] = value
-
-        say("1. Upload and parse the sample documents")
+        bulk = rag._dialect().has("document_meta_fields")
+        say("1. Upload and parse the sample documents" + (" (bulk ingestion)" if bulk else ""))
         samples = load_samples(rag, dataset_name=f"ragflow_demo{suffix}",
-                               chat_name=f"RAGFlow demo guide{suffix}", on_progress=progress)
+                               chat_name=f"RAGFlow demo guide{suffix}", show_progress=True)
         try:
-            say(f"   dataset {samples.dataset.name!r}: {len(samples.documents)} documents parsed\n")
+            say(f"   dataset {samples.dataset.name!r}: {len(samples.documents)} documents parsed")
+            if bulk:
+                again = rag.ingest(samples.dataset, sample_items())
+                actions = sorted({d.action for d in again})
+                say(f"   ingesting again: {', '.join(actions)}; requests {again.requests}")
+            say()
             say(f"2. Retrieve: {QUESTION}")
             for chunk in rag.retrieve(dataset_ids=[samples.dataset.id], question=QUESTION,
                                       page_size=3, similarity_threshold=0.1):

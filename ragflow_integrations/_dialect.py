@@ -43,13 +43,14 @@ FEATURES: dict[str, Version] = {
     "patch_documents": (0, 25, 0),  # PATCH documents/{id} [3]
     "get_chat": (0, 25, 0),  # GET /chats/{id} [3]
     "get_dataset": (0, 25, 1),  # GET /datasets/{id} [3]
+    "list_documents_by_ids": (0, 25, 1),  # GET /datasets/{id}/documents?ids=... [1.5]
     "unified_completions": (0, 25, 1),  # POST /chat/completions, /openai/{id}/... [3, 10, 11]
     "patch_chunks": (0, 25, 1),  # PATCH chunks/{cid} [3]
     "patch_sessions": (0, 25, 1),  # PATCH sessions/{sid} [3]
     "page_size_cap": (0, 26, 0),  # page_size <= 100 [1.5]
     "openai_generation_config": (0, 26, 0),  # temperature etc. read from the body [11]
     "legacy_stream": (0, 26, 1),  # "legacy": true gives the cumulative stream [10.2]
-    "reference_metadata": (0, 27, 0),  # retrieval reference_metadata [7]
+    "reference_metadata": (0, 25, 2),  # retrieval reference_metadata [7; sdk/doc at v0.25.2]
 }
 
 
@@ -137,6 +138,23 @@ class Dialect:
         return "empty_means_all"
 
     # -- documents [3, 5] ---------------------------------------------------------------
+    @property
+    def max_ids_per_list(self) -> int:
+        """How many ``ids`` one document listing names: v0.27 refuses more than 100, and
+        older servers get URLs of the same bounded length.
+        """
+        return 100
+
+    @property
+    def upload_limits(self) -> tuple[int, int]:
+        """``(files, bytes)`` per multipart upload: v0.13 refuses more than 10 MB in one
+        request; later servers take up to ``MAX_CONTENT_LENGTH`` (128 MB or 1 GB) behind
+        nginx's 128 MB, so a request stays well below both.
+        """
+        if self.version < (0, 14, 0):
+            return 32, 8 * 1024 * 1024
+        return 32, 64 * 1024 * 1024
+
     @property
     def document_update_method(self) -> str:
         """PATCH from v0.25.0 (PUT is missing in 0.25.0-0.25.1), PUT before."""

@@ -8,6 +8,7 @@ The tree::
     ├── UnsupportedFeatureError       the server's version lacks what was asked for
     ├── ParseError                    a document failed to parse, or join() timed out
     │   └── ParseTimeoutError
+    ├── IngestError                   some documents of a bulk ingestion were not ingested
     ├── DeleteAllRequiredError        a bulk delete named no ids (ask with delete_all=True)
     └── APIError                      the server (or the way to it) failed the request
         ├── APIConnectionError        no answer: refused, reset, DNS ...
@@ -42,6 +43,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "DeleteAllRequiredError",
+    "IngestError",
     "InternalServerError",
     "InvalidArgumentError",
     "NotFoundError",
@@ -95,6 +97,17 @@ class ParseError(RAGFlowError):
 
 class ParseTimeoutError(ParseError, TimeoutError):
     """``Document.join`` gave up waiting for parsing to finish."""
+
+
+class IngestError(RAGFlowError):
+    """Some documents of an ingestion failed; ``result`` (an ``IngestResult``) says which,
+    and the others were ingested.
+    """
+
+    def __init__(self, message: str, *, result: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result
 
 
 class APIError(RAGFlowError):

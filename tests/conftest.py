@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from ragflow_integrations import AsyncRAGFlow, RAGFlow
 from ragflow_integrations._http import Request
 from ragflow_integrations._transport import AsyncTransport, SyncTransport
 from tests.support import (  # noqa: F401  (Seeded and seeded_environment: re-exported)
     CASSETTES,
     Seeded,
     record_mode_from_env,
+    recording,
     scrub_request,
     scrub_response,
     seeded_environment,
@@ -159,3 +161,17 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr("ragflow_integrations._transport.asyncio.sleep", asleep)
     monkeypatch.setattr("ragflow_integrations._client.time.sleep", waits.append)
     return waits
+
+
+@pytest.fixture
+def instant_waits_on_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingestion's polls sleep only while recording (parsing takes time on the server);
+    a replay answers from the cassette at once."""
+    if recording():
+        return
+
+    async def asleep(seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(RAGFlow, "_sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setattr(AsyncRAGFlow, "_sleep", staticmethod(asleep))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._dialect import Dialect
-from .._exceptions import InvalidArgumentError
+from .._exceptions import APIStatusError, InvalidArgumentError
 from .._http import Request
 from ..types._base import fit
 from ..types.chunk import Chunk
@@ -64,7 +64,13 @@ def _page(
 ) -> Op[list[Chunk]]:
     body = _body(d, question, dataset_ids, document_ids, page, page_size, options)
     req = Request("POST", "/retrieval", "retrieve chunks", json=body)
-    data = yield from call(req)
+    try:
+        data = yield from call(req)
+    except APIStatusError as exc:
+        # A tenant that never parsed anything has no search index yet: nothing matches.
+        if exc.code == 102 and "No chunk found" in exc.message:
+            return []
+        raise
     if data is None:
         return []
     chunks = expect_list(expect_dict(data, req), req, "chunks")
@@ -80,11 +86,38 @@ def retrieve(
     page: int = 1,
     page_size: int = 30,
     filter: Any = None,
+    document_metadata: bool = False,
     **options: Any,
 ) -> Op[list[Chunk]]:
     """Retrieve chunks; ``filter`` (a dict or :mod:`ragflow_integrations.filters` expression)
-    is answered exactly on every server version.
+    is answered exactly on every server version. With ``document_metadata`` each chunk's
+    :attr:`~Chunk.document_metadata` holds its document's ``meta_fields``: sent along by
+    the server where it can (``reference_metadata``, v0.25.2+), otherwise read once per
+    distinct document.
     """
+    chunks = yield from _retrieve(
+        d, question, dataset_ids, document_ids, page, page_size, filter, document_metadata, options
+    )
+    if document_metadata and d.has("reference_metadata"):
+        for chunk in chunks:  # the server leaves out documents without metadata
+            if chunk.document_metadata is None:
+                chunk.document_metadata = {}
+    elif document_metadata:
+        yield from _fill_document_metadata(d, chunks)
+    return chunks
+
+
+def _retrieve(
+    d: Dialect,
+    question: str,
+    dataset_ids: list[str],
+    document_ids: list[str] | None,
+    page: int,
+    page_size: int,
+    filter: Any,
+    document_metadata: bool,
+    options: dict[str, Any],
+) -> Op[list[Chunk]]:
     if not dataset_ids:
         raise InvalidArgumentError("retrieval needs at least one dataset id")
     if page < 1 or page_size < 1:
@@ -103,6 +136,8 @@ def retrieve(
             document_ids = yield from _matching_documents(d, dataset_ids, document_ids, plan.local)
             if not document_ids:
                 return []
+    if document_metadata and d.has("reference_metadata"):
+        options.setdefault("reference_metadata", {"include": True})
     cap = d.max_page_size
     if cap is None or page_size <= cap:
         return (yield from _page(d, question, dataset_ids, document_ids, page, page_size, options))
@@ -118,6 +153,21 @@ def retrieve(
             break
         server_page += 1
     return out[:page_size]
+
+
+def _fill_document_metadata(d: Dialect, chunks: list[Chunk]) -> Op[None]:
+    """Set each chunk's ``document_metadata``, reading what the server did not send."""
+    wanted: dict[str, set[str]] = {}
+    for chunk in chunks:
+        if chunk.document_metadata is None and chunk.document_id and chunk.dataset_id:
+            wanted.setdefault(chunk.dataset_id, set()).add(chunk.document_id)
+    metas: dict[str, dict[str, Any]] = {}
+    for dataset_id, ids in wanted.items():
+        for doc in (yield from documents.by_ids(d, dataset_id, sorted(ids))):
+            metas[doc["id"]] = doc.get("meta_fields") or {}
+    for chunk in chunks:
+        if chunk.document_metadata is None:
+            chunk.document_metadata = dict(metas.get(chunk.document_id, {}))
 
 
 def _matching_documents(

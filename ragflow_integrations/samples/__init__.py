@@ -4,6 +4,7 @@ Four short markdown notes about RAGFlow, with metadata (author, year, topic) for
 examples. The demo, the examples and the test recordings use them; so can your own tests:
 
     samples = load_samples(rag)          # dataset parsed, metadata set, chat assistant made
+    rag.ingest(dataset, sample_items())  # the samples as ingestion items
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .._client import RAGFlow
     from ..types import Chat, DataSet, Document
+    from ..types.ingest import IngestItem
 
 __all__ = [
     "EMPTY_RESPONSE",
@@ -25,6 +27,7 @@ __all__ = [
     "SampleSet",
     "load_samples",
     "sample_files",
+    "sample_items",
 ]
 
 SAMPLE_METADATA: dict[str, dict[str, Any]] = {
@@ -62,26 +65,26 @@ def load_samples(
     chat_name: str | None = SAMPLE_CHAT,
     interval: float = 0.2,
     timeout: float = 600,
+    show_progress: bool = False,
     on_progress: Callable[[Document, float, str], None] | None = None,
 ) -> SampleSet:
-    """Create a dataset from the samples, parse it (waiting), tag metadata, and create a chat."""
+    """Create a dataset from the samples, parse it (waiting), tag metadata, and create a chat.
+
+    From v0.17 the samples go in through :meth:`RAGFlow.ingest` (``show_progress``: a tqdm
+    bar); older servers, which keep no document metadata, get them uploaded, parsed and
+    joined one by one (``interval``, ``on_progress``).
+    """
     dataset = rag.create_dataset(
         name=dataset_name,
         description="Short notes about RAGFlow: parsing, retrieval and answers with citations.",
         chunk_method="naive",
         parser_config={"chunk_token_num": 48, "delimiter": "\n"},
     )
-    docs = dataset.upload_documents([{"display_name": n, "blob": b} for n, b in sample_files()])
-    for doc in docs:
-        meta = SAMPLE_METADATA.get(doc.name)
-        if meta and rag._dialect().has("document_meta_fields"):
-            doc.update({"meta_fields": meta})
-    dataset.async_parse_documents([d.id for d in docs])
-    for doc in docs:
-        for progress, message in doc.join(interval=interval, timeout=timeout):
-            if on_progress is not None:
-                on_progress(doc, progress, message)
-    samples = SampleSet(dataset, list(docs))
+    if rag._dialect().has("document_meta_fields"):
+        docs = _ingest(rag, dataset, timeout, show_progress)
+    else:
+        docs = _upload_and_join(dataset, interval, timeout, on_progress)
+    samples = SampleSet(dataset, docs)
     if chat_name:
         samples.chat = rag.create_chat(
             chat_name,
@@ -94,3 +97,33 @@ def load_samples(
             },
         )
     return samples
+
+
+def sample_items() -> list[IngestItem]:
+    """The samples as items for :meth:`RAGFlow.ingest`, with their metadata."""
+    from ..types.ingest import IngestItem
+
+    return [IngestItem(n, b, SAMPLE_METADATA.get(n, {})) for n, b in sample_files()]
+
+
+def _ingest(rag: RAGFlow, dataset: DataSet, timeout: float, show_progress: bool) -> list[Document]:
+    items = sample_items()
+    result = rag.ingest(dataset, items, timeout=timeout, show_progress=show_progress)
+    result.raise_for_failures()
+    by_id = {d.id: d for d in dataset.list_documents(page_size=len(items))}
+    return [by_id[i] for i in result.document_ids if i in by_id]
+
+
+def _upload_and_join(
+    dataset: DataSet,
+    interval: float,
+    timeout: float,
+    on_progress: Callable[[Document, float, str], None] | None,
+) -> list[Document]:
+    docs = dataset.upload_documents([{"display_name": n, "blob": b} for n, b in sample_files()])
+    dataset.async_parse_documents([d.id for d in docs])
+    for doc in docs:
+        for progress, message in doc.join(interval=interval, timeout=timeout):
+            if on_progress is not None:
+                on_progress(doc, progress, message)
+    return list(docs)

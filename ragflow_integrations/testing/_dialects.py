@@ -237,6 +237,21 @@ class Dialect:
         return self.ge(0, 23)
 
     @property
+    def doc_list_ids_filter(self) -> bool:
+        """The document list takes a repeated ``ids`` filter (v0.25.1+)."""
+        return self.ge(0, 25, 1)
+
+    @property
+    def max_list_ids(self) -> int | None:
+        """``REST_API_MAX_IDS``: v0.27 refuses more ids in one list request."""
+        return 100 if self.ge(0, 27) else None
+
+    @property
+    def retrieval_reference_metadata(self) -> bool:
+        """``/retrieval`` takes ``reference_metadata`` (v0.25.2+)."""
+        return self.ge(0, 25, 2)
+
+    @property
     def parse_stop_routes(self) -> bool:
         return self.ge(0, 25, 1)
 

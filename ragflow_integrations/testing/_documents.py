@@ -166,6 +166,7 @@ def list_documents(call: Call) -> Reply:
         runs = _run_filter(call.q_all("run"))
         if runs:
             docs = [doc for doc in docs if doc.run in runs]
+    docs = _only_ids(call, docs)
     if d.doc_list_metadata_condition and call.q("metadata_condition"):
         try:
             condition = json.loads(call.q("metadata_condition") or "")
@@ -191,6 +192,45 @@ def list_documents(call: Call) -> Reply:
     if d.ge(0, 25):
         return json_result(d, data)
     return result(d, data)
+
+
+def _only_ids(call: Call, docs: list[Document]) -> list[Document]:
+    """The repeated ``ids`` filter of v0.25.1+ (at most 100 on v0.27; not with ``id``)."""
+    ids = call.q_all("ids") if call.d.doc_list_ids_filter else []
+    if not ids:
+        return docs
+    limit = call.d.max_list_ids
+    if limit is not None and len(ids) > limit:
+        raise Fail(err(f"ids must contain at most {limit} IDs", 101))
+    if call.q("id"):
+        raise Fail(err(f"Should not provide both 'id':{call.q('id')} and 'ids'{ids}"))
+    wanted = set(ids)
+    return [doc for doc in docs if doc.id in wanted]
+
+
+def reference_metadata(req: dict[str, Any]) -> tuple[bool, set[str] | None]:
+    """``reference_metadata`` (or the legacy ``include_metadata``/``metadata_fields``):
+    whether to attach document metadata, and which fields (``None``: all)."""
+    ref = req.get("reference_metadata")
+    resolved = dict(ref) if isinstance(ref, dict) else {}
+    if "include_metadata" in req:
+        resolved["include"] = bool(req.get("include_metadata"))
+    if "metadata_fields" in req:
+        resolved["fields"] = req.get("metadata_fields")
+    fields = resolved.get("fields")
+    if fields is None:
+        return bool(resolved.get("include", False)), None
+    if not isinstance(fields, list):
+        return bool(resolved.get("include", False)), set()
+    return bool(resolved.get("include", False)), {f for f in fields if isinstance(f, str)}
+
+
+def _hit_metadata(store: Any, hit: Hit, fields: set[str] | None) -> dict[str, Any] | None:
+    """A hit's ``document_metadata``: left out when empty, as the server does."""
+    meta = copy.deepcopy(store.documents[hit.chunk.doc_id].meta_fields)
+    if fields is not None:
+        meta = {k: v for k, v in meta.items() if k in fields}
+    return meta or None
 
 
 def download_document(call: Call) -> Reply:
@@ -561,11 +601,9 @@ def retrieval(call: Call) -> Reply:
         with_highlight=_highlight_on(call, req.get("highlight")),
     )
     shown = page_slice(hits, page, size)
-    with_meta = d.ge(0, 27) and isinstance(req.get("reference_metadata"), dict)
+    with_meta, fields = reference_metadata(req) if d.retrieval_reference_metadata else (False, None)
     chunks = []
     for hit in shown:
-        meta = None
-        if with_meta:
-            meta = copy.deepcopy(store.documents[hit.chunk.doc_id].meta_fields)
+        meta = _hit_metadata(store, hit, fields) if with_meta else None
         chunks.append(retrieval_chunk(d, hit, meta))
     return result(d, {"chunks": chunks, "doc_aggs": doc_aggs(hits), "total": len(hits)})

@@ -4,6 +4,7 @@ from .chat import LLM, AsyncChat, Chat, Prompt
 from .chunk import Chunk
 from .dataset import AsyncDataSet, DataSet
 from .document import AsyncDocument, Document
+from .ingest import IngestedDocument, IngestItem, IngestProgress, IngestResult
 from .openai import ChatCompletion, ChatCompletionChunk, Usage
 from .session import AsyncSession, Message, Session
 
@@ -19,6 +20,10 @@ __all__ = [
     "Chunk",
     "DataSet",
     "Document",
+    "IngestItem",
+    "IngestProgress",
+    "IngestResult",
+    "IngestedDocument",
     "Message",
     "Prompt",
     "Session",

@@ -23,9 +23,10 @@ PROVENANCE_KEYS: tuple[str, ...] = (
     "important_keywords",
     "url",
     "doc_type",
-    "document_metadata",
 )
-"""The chunk fields the framework layers put in their metadata: provenance and scores."""
+"""The chunk fields the framework layers put in their metadata: provenance and scores (the
+source document's own metadata, :attr:`Chunk.document_metadata`, is laid out by
+:mod:`ragflow_integrations.metadata`)."""
 
 
 class Chunk(RAGFlowModel):
@@ -65,6 +66,7 @@ class Chunk(RAGFlowModel):
         default=None, validation_alias=AliasChoices("doc_type", "doc_type_kwd")
     )
     document_metadata: dict[str, Any] | None = None
+    """The source document's ``meta_fields``, when retrieval was asked for them."""
 
     @field_validator("dataset_id", "document_id", "id", "document_name", "image_id", mode="before")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import AliasChoices, Field, field_validator
@@ -11,6 +11,7 @@ from ._base import RAGFlowModel
 
 if TYPE_CHECKING:
     from .document import AsyncDocument, Document
+    from .ingest import IngestResult, IngestSource
 
 __all__ = ["AsyncDataSet", "DataSet", "DatasetFields"]
 
@@ -154,6 +155,10 @@ class DataSet(DatasetFields):
         """Stop parsing these documents (those not being parsed are left alone)."""
         self._bound()._cancel_parse(self.id, document_ids)
 
+    def ingest(self, items: Iterable[IngestSource], **options: Any) -> IngestResult:
+        """Ingest many documents into this dataset (see :meth:`RAGFlow.ingest`)."""
+        return self._bound().ingest(self, items, **options)  # type: ignore[no-any-return]
+
 
 class AsyncDataSet(DatasetFields):
     """A dataset from :class:`~ragflow_integrations.AsyncRAGFlow`; methods are coroutines."""
@@ -203,3 +208,7 @@ class AsyncDataSet(DatasetFields):
     async def async_parse_documents(self, document_ids: list[str]) -> None:
         """Start parsing these documents."""
         await self._bound()._parse_documents(self.id, document_ids)
+
+    async def ingest(self, items: Iterable[IngestSource], **options: Any) -> IngestResult:
+        """Ingest many documents into this dataset (see :meth:`AsyncRAGFlow.ingest`)."""
+        return await self._bound().ingest(self, items, **options)  # type: ignore[no-any-return]

@@ -152,6 +152,7 @@ def test_demo_runs_offline() -> None:
     text = out.getvalue()
     assert "LocalRAGFlow (an offline stand-in, not a RAG engine)" in text
     assert "4 documents parsed" in text and "hybrid_retrieval.md" in text
+    assert "ingesting again: unchanged; requests {'list documents': 1}" in text
     assert "references:" in text and "[ID:0]" in text
 
 

@@ -41,6 +41,21 @@ SHOWS = {
         "Found 1 passage",
         "async: ['citations.md']",
     ],
+    "langchain_vectorstore.py": [
+        "stored: [",
+        "retrieval {'source': 'retrieval.md', 'author': 'bob'}",
+        "filtered: [Document(id='parsing'",
+        "{'num_added': 3, 'num_updated': 0, 'num_skipped': 0, 'num_deleted': 0}",
+        "{'num_added': 1, 'num_updated': 0, 'num_skipped': 1, 'num_deleted': 2}",
+        "async: [",
+    ],
+    "llamaindex_managed_index.py": [
+        "documents: ['parsing', 'retrieval']",
+        "changed: [False, True, True]",
+        "sources: ['retrieval', 'parsing']",
+        "chat: ",
+        "async: ['async', 'parsing', 'retrieval']",
+    ],
     "llamaindex_quickstart.py": [
         "hybrid_retrieval.md",
         "source nodes",

@@ -64,6 +64,8 @@ def test_documents_carry_chunk_ids_scores_and_provenance(seeded: Seeded) -> None
         assert doc.metadata["dataset_id"] == seeded.dataset_id
         assert doc.metadata["document_id"] in seeded.document_ids
         assert {"vector_similarity", "term_similarity"} <= set(doc.metadata)
+        own = SAMPLE_METADATA[doc.metadata["document_name"]]
+        assert {k: doc.metadata[k] for k in own} == own  # the document's own metadata
 
 
 def names(docs: list[Any]) -> set[str]:

@@ -57,7 +57,9 @@ def test_retrieve_nodes(seeded: Seeded) -> None:
     assert top.score == top.node.metadata["similarity"]
     assert [n.score for n in nodes] == sorted((n.score for n in nodes), reverse=True)
     for hit in nodes:
-        assert set(hit.node.metadata) <= set(METADATA_KEYS)
+        own = SAMPLE_METADATA[hit.node.metadata["document_name"]]
+        assert {k: hit.node.metadata[k] for k in own} == own  # the document's own metadata
+        assert set(hit.node.metadata) - set(own) <= set(METADATA_KEYS)
         assert hit.node.metadata["dataset_id"] == seeded.dataset_id
         assert hit.node.metadata["document_id"] in seeded.document_ids
         source = hit.node.relationships[NodeRelationship.SOURCE]

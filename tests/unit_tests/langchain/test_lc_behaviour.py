@@ -84,6 +84,7 @@ def test_retriever_options_are_overridable_per_call() -> None:
         "use_kg": True,
         "toc_enhance": True,
         "filter": Condition("author", "eq", "bob"),
+        "document_metadata": True,
     }
     assert retriever.k == 4  # the instance is unchanged
     assert retriever.filter == {"author": "x"}
@@ -306,6 +307,7 @@ def test_loader_document_mode_joins_chunks_and_skips_unparsed() -> None:
     assert [d.id for d in docs] == ["d0", "d1"]
     assert docs[0].page_content == "Intro.\n\nBody."
     assert docs[0].metadata == {
+        "author": "alice",  # the document's own metadata, at the top level
         "source": "d0.md",
         "document_id": "d0",
         "document_name": "d0.md",
@@ -313,7 +315,6 @@ def test_loader_document_mode_joins_chunks_and_skips_unparsed() -> None:
         "dataset_name": "name-ds-1",
         "chunk_count": 2,
         "token_count": 0,
-        "document_metadata": {"author": "alice"},
     }
 
 
@@ -323,7 +324,7 @@ def test_loader_chunk_mode_and_laziness() -> None:
     first = next(loader.lazy_load())
     assert first.id == "d0-0"
     assert first.metadata["document_id"] == "d0"
-    assert first.metadata["document_metadata"] == {"author": "alice"}
+    assert first.metadata["author"] == "alice"
     assert [n for n in rag.names() if n == "document_page"] == ["document_page"]  # one read
     assert rag.calls[-1] == ("chunks", {"document_id": "d0", "page_size": 7})
     assert [d.id for d in loader.load()] == ["d0-0", "d0-1", "d1-0"]

@@ -16,6 +16,7 @@ EXPECTED_ALL = [
     "RAGFlowToolkit",
     "RAGFlowTranslator",
     "RAGFlowUploadTextTool",
+    "RAGFlowVectorStore",
 ]
 
 

@@ -266,6 +266,7 @@ def test_retriever_sends_only_set_options() -> None:
         "page_size": 2,
         "similarity_threshold": 0.1,
         "highlight": True,
+        "document_metadata": True,
     }
     assert filter_expr.children == (Condition("author", "eq", "alice"),)
 
@@ -500,8 +501,9 @@ def test_reader_documents_lazily() -> None:
         "document_id": "d1",
         "document_name": "a.md",
         "dataset_id": "ds1",
-        "chunk_method": None,
+        "dataset_name": "samples",
         "chunk_count": 0,
+        "token_count": 0,
     }
     assert ("document", "d2") not in rag.calls  # nothing read past the first document
     rest = list(docs)

@@ -7,6 +7,7 @@ import llamaindex_ragflow
 EXPECTED_ALL = [
     "METADATA_KEYS",
     "RAGFlowChatEngine",
+    "RAGFlowIndex",
     "RAGFlowQueryEngine",
     "RAGFlowReader",
     "RAGFlowRetriever",
