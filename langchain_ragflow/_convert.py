@@ -18,9 +18,9 @@ from langchain_core.messages import (
 from langchain_core.messages import content as types
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 
-from ragflow_integrations import AsyncDocument, Chunk, Usage
+from ragflow_integrations import AsyncDocument, Usage
 from ragflow_integrations import Document as RAGFlowDocument
-from ragflow_integrations.types.chunk import PROVENANCE_KEYS
+from ragflow_integrations.types.chunk import PROVENANCE_KEYS, ChunkFields
 
 __all__ = [
     "CHUNK_METADATA_KEYS",
@@ -40,17 +40,17 @@ CHUNK_METADATA_KEYS = PROVENANCE_KEYS
 """Chunk fields copied into ``Document.metadata`` (when the server sent a value)."""
 
 
-def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+def chunk_metadata(chunk: ChunkFields) -> dict[str, Any]:
     """The metadata of a retrieved or cited chunk: provenance and scores the server sent."""
     return chunk.provenance()
 
 
-def chunk_to_document(chunk: Chunk) -> Document:
+def chunk_to_document(chunk: ChunkFields) -> Document:
     """A chunk as a LangChain ``Document`` (``id`` = chunk id)."""
     return Document(id=chunk.id or None, page_content=chunk.content, metadata=chunk_metadata(chunk))
 
 
-def reference_dict(chunk: Chunk) -> dict[str, Any]:
+def reference_dict(chunk: ChunkFields) -> dict[str, Any]:
     """A cited chunk as a plain dict: ``id``, ``content`` and the retriever's metadata keys."""
     return {"id": chunk.id, "content": chunk.content, **chunk_metadata(chunk)}
 
@@ -185,7 +185,7 @@ def _spans(text: str) -> list[_Span]:
     return spans
 
 
-def _citation(chunk: Chunk, n: int, start: int | None, end: int | None) -> types.Citation:
+def _citation(chunk: ChunkFields, n: int, start: int | None, end: int | None) -> types.Citation:
     return types.create_citation(
         url=chunk.url or None,
         title=chunk.document_name or None,
@@ -199,7 +199,7 @@ def _citation(chunk: Chunk, n: int, start: int | None, end: int | None) -> types
     )
 
 
-def citations_for(text: str, references: Sequence[Chunk]) -> list[types.Citation]:
+def citations_for(text: str, references: Sequence[ChunkFields]) -> list[types.Citation]:
     """Citation annotations for the ``[ID:n]`` markers in ``text`` (positions in ``text``).
 
     A marker whose ``n`` has no reference is left out.
@@ -235,7 +235,7 @@ def _shift(pos: int, steps: list[tuple[int, int]]) -> int:
 
 
 def align_citations(
-    received: str, final: str, references: Sequence[Chunk]
+    received: str, final: str, references: Sequence[ChunkFields]
 ) -> tuple[str, list[types.Citation]]:
     """Fit the server's finished answer to the text already streamed.
 

@@ -13,11 +13,11 @@ from ragflow_integrations import (
     AsyncDataSet,
     AsyncDocument,
     AsyncRAGFlow,
-    Chunk,
     DataSet,
     RAGFlow,
 )
 from ragflow_integrations import Document as RAGFlowDocument
+from ragflow_integrations.types.chunk import ChunkFields
 
 from ._convert import chunk_metadata, document_metadata
 from ._settings import RAGFlowSettings
@@ -131,6 +131,6 @@ class RAGFlowLoader(BaseLoader):
                 yield Document(id=doc.id or None, page_content=text, metadata=meta)
 
 
-def _chunk_document(chunk: Chunk, doc_meta: dict[str, Any]) -> Document:
+def _chunk_document(chunk: ChunkFields, doc_meta: dict[str, Any]) -> Document:
     meta = {**doc_meta, **chunk_metadata(chunk)}
     return Document(id=chunk.id or None, page_content=chunk.content, metadata=meta)

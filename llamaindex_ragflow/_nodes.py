@@ -13,8 +13,7 @@ from llama_index.core.schema import (
     TextNode,
 )
 
-from ragflow_integrations import Chunk
-from ragflow_integrations.types.chunk import PROVENANCE_KEYS
+from ragflow_integrations.types.chunk import PROVENANCE_KEYS, ChunkFields
 
 __all__ = [
     "LLM_METADATA_KEYS",
@@ -35,14 +34,14 @@ positions are excluded)."""
 _HIDDEN = [key for key in METADATA_KEYS if key not in LLM_METADATA_KEYS]
 
 
-def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+def chunk_metadata(chunk: ChunkFields) -> dict[str, Any]:
     """The node metadata of a chunk: each of :data:`METADATA_KEYS` the server sent, unless
     empty (``None``, ``""``, ``[]``, ``{}``).
     """
     return chunk.provenance()
 
 
-def chunk_to_node(chunk: Chunk) -> TextNode:
+def chunk_to_node(chunk: ChunkFields) -> TextNode:
     """A ``TextNode`` whose id is the chunk id, with a SOURCE link to the chunk's document."""
     node = TextNode(
         id_=chunk.id,
@@ -60,6 +59,6 @@ def chunk_to_node(chunk: Chunk) -> TextNode:
     return node
 
 
-def chunks_to_nodes(chunks: Iterable[Chunk]) -> list[NodeWithScore]:
+def chunks_to_nodes(chunks: Iterable[ChunkFields]) -> list[NodeWithScore]:
     """Retrieved or cited chunks as ``NodeWithScore`` (score = the chunk's ``similarity``)."""
     return [NodeWithScore(node=chunk_to_node(c), score=c.similarity) for c in chunks]

@@ -13,11 +13,11 @@ from ragflow_integrations import (
     AsyncDataSet,
     AsyncDocument,
     AsyncRAGFlow,
-    Chunk,
     DataSet,
     RAGFlow,
 )
 from ragflow_integrations import Document as RAGFlowDocument
+from ragflow_integrations.types.chunk import ChunkFields
 from ragflow_integrations.types.document import DocumentFields
 
 from ._clients import Clients
@@ -182,7 +182,7 @@ def _document_keys(doc: DocumentFields) -> dict[str, Any]:
     }
 
 
-def _whole_document(doc: DocumentFields, chunks: Iterable[Chunk]) -> Document | None:
+def _whole_document(doc: DocumentFields, chunks: Iterable[ChunkFields]) -> Document | None:
     text = "\n\n".join(c.content for c in chunks if c.content)
     if not text:
         return None
@@ -195,7 +195,7 @@ def _whole_document(doc: DocumentFields, chunks: Iterable[Chunk]) -> Document | 
     )
 
 
-def _chunk_document(chunk: Chunk, doc: DocumentFields) -> Document:
+def _chunk_document(chunk: ChunkFields, doc: DocumentFields) -> Document:
     node = chunk_to_node(chunk)
     hidden = sorted({*node.excluded_llm_metadata_keys, *_HIDDEN})
     return Document(

@@ -14,7 +14,7 @@ from typing import Literal
 
 from ._exceptions import RAGFlowConfigError
 
-__all__ = ["MAX_VERSION", "MIN_VERSION", "Dialect", "Version", "parse_version"]
+__all__ = ["MAX_VERSION", "MIN_VERSION", "Dialect", "Version", "parse_version", "read_version"]
 
 Version = tuple[int, int, int]
 
@@ -53,17 +53,24 @@ FEATURES: dict[str, Version] = {
 }
 
 
+def read_version(text: object) -> Version | None:
+    """``"v0.27.0-12-gabc"`` -> ``(0, 27, 0)``; ``None`` for text that is not a version."""
+    match = _VERSION_RE.match(text) if isinstance(text, str) and len(text) < 200 else None
+    if match is None:
+        return None
+    return (int(match[1]), int(match[2]), int(match[3] or 0))
+
+
 def parse_version(text: str) -> Version:
     """Parse ``"v0.20"``, ``"0.25.3"`` or ``"v0.27.0-12-gabc"`` into a version tuple.
 
     Raises :class:`RAGFlowConfigError` for anything else, or a version outside v0.13..v0.27.
     """
-    match = _VERSION_RE.match(text) if isinstance(text, str) else None
-    if match is None:
+    version = read_version(text)
+    if version is None:
         raise RAGFlowConfigError(
             f"server_version {text!r} is not a version; use a string such as 'v0.20' or 'v0.25.3'"
         )
-    version = (int(match[1]), int(match[2]), int(match[3] or 0))
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise RAGFlowConfigError(
             f"server_version {text!r} is outside the supported range v0.13 to v0.27"

@@ -59,6 +59,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias, get_args
 
+from ._exceptions import InvalidArgumentError
+
 __all__ = [
     "METADATA_CONDITION_SINCE",
     "And",
@@ -97,8 +99,12 @@ Op = Literal[
 _OPS: frozenset[str] = frozenset(get_args(Op))
 
 
-class UnsupportedFilterError(ValueError):
-    """A filter this module cannot express or evaluate; the message names the culprit."""
+class UnsupportedFilterError(InvalidArgumentError):
+    """A filter this module cannot express or evaluate; the message names the culprit.
+
+    An :class:`~ragflow_integrations.InvalidArgumentError` (so a ``RAGFlowError`` and a
+    ``ValueError``).
+    """
 
 
 @dataclass(frozen=True)

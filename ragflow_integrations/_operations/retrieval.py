@@ -7,8 +7,6 @@ from typing import Any
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError
 from .._http import Request
-from ..types._base import fit
-from ..types.chunk import Chunk
 from . import documents
 from ._core import Op, call, expect_dict, expect_list
 
@@ -61,14 +59,14 @@ def _page(
     page: int,
     page_size: int,
     options: dict[str, Any],
-) -> Op[list[Chunk]]:
+) -> Op[list[dict[str, Any]]]:
     body = _body(d, question, dataset_ids, document_ids, page, page_size, options)
     req = Request("POST", "/retrieval", "retrieve chunks", json=body)
     data = yield from call(req)
     if data is None:
         return []
     chunks = expect_list(expect_dict(data, req), req, "chunks")
-    return [fit(Chunk, c) for c in chunks if isinstance(c, dict)]
+    return [c for c in chunks if isinstance(c, dict)]
 
 
 def retrieve(
@@ -81,9 +79,9 @@ def retrieve(
     page_size: int = 30,
     filter: Any = None,
     **options: Any,
-) -> Op[list[Chunk]]:
-    """Retrieve chunks; ``filter`` (a dict or :mod:`ragflow_integrations.filters` expression)
-    is answered exactly on every server version.
+) -> Op[list[dict[str, Any]]]:
+    """Retrieve chunks (as the server sent them); ``filter`` (a dict or a
+    :mod:`ragflow_integrations.filters` expression) is answered exactly on every version.
     """
     if not dataset_ids:
         raise InvalidArgumentError("retrieval needs at least one dataset id")
@@ -107,7 +105,7 @@ def retrieve(
     if cap is None or page_size <= cap:
         return (yield from _page(d, question, dataset_ids, document_ids, page, page_size, options))
     # Above the cap: read the caller's window in pages the server accepts.
-    start, out = (page - 1) * page_size, list[Chunk]()
+    start, out = (page - 1) * page_size, list[dict[str, Any]]()
     server_page = start // cap + 1
     skip = start - (server_page - 1) * cap
     while len(out) < page_size:

@@ -1,7 +1,7 @@
 """The models the client returns."""
 
 from .chat import LLM, AsyncChat, Chat, Prompt
-from .chunk import Chunk
+from .chunk import AsyncChunk, Chunk
 from .dataset import AsyncDataSet, DataSet
 from .document import AsyncDocument, Document
 from .openai import ChatCompletion, ChatCompletionChunk, Usage
@@ -10,6 +10,7 @@ from .session import AsyncSession, Message, Session
 __all__ = [
     "LLM",
     "AsyncChat",
+    "AsyncChunk",
     "AsyncDataSet",
     "AsyncDocument",
     "AsyncSession",

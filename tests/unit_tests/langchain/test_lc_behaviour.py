@@ -527,5 +527,5 @@ def test_async_twin_of_a_given_client_shares_its_settings() -> None:
         "http://given.test",
         1,
     )
-    assert client.timeout.read == 7
+    assert client.timeout.total == 7
     assert retriever._rag is given
