@@ -209,6 +209,8 @@ class FakeDocument:
 
 
 class FakeDataset:
+    document_count, chunk_count, description = 4, 9, None
+
     def __init__(self, rag: FakeRAG, dataset_id: str) -> None:
         self.rag, self.id, self.name = rag, dataset_id, "samples"
         docs = [
