@@ -47,6 +47,8 @@ FEATURES: dict[str, Version] = {
     "patch_chunks": (0, 25, 1),  # PATCH chunks/{cid} [3]
     "patch_sessions": (0, 25, 1),  # PATCH sessions/{sid} [3]
     "page_size_cap": (0, 26, 0),  # page_size <= 100 [1.5]
+    "exact_metadata_condition": (0, 26, 2),  # exact and/or, an unbounded scan [13]
+    "metadata_condition_comparisons": (0, 27, 0),  # >, <, ... and non-numeric `is` [13]
     "openai_generation_config": (0, 26, 0),  # temperature etc. read from the body [11]
     "legacy_stream": (0, 26, 1),  # "legacy": true gives the cumulative stream [10.2]
     "reference_metadata": (0, 27, 0),  # retrieval reference_metadata [7]
