@@ -676,8 +676,8 @@ class AsyncTransport(_Transport):
     def _forget_closed_loops(self) -> None:
         # Loops closed without cancelling their tasks (not asyncio.run): nothing can run
         # on them any more, so their pools can only be dropped.
-        for loop in [loop for loop in self._pools if loop.is_closed()]:
-            del self._pools[loop]
+        for loop in [loop for loop in list(self._pools) if loop.is_closed()]:
+            self._pools.pop(loop, None)
 
     async def _close_at_shutdown(self, loop: asyncio.AbstractEventLoop, pool: _Pool) -> None:
         try:

@@ -313,6 +313,18 @@ def test_an_endless_answer_stops_at_the_size_limit_with_flat_memory() -> None:
 # -- connections and event loops -------------------------------------------------------------
 
 
+def test_answers_read_as_they_arrive_keep_the_connection_alive() -> None:
+    def ok(seen: Seen, conn: socket.socket) -> bool:
+        conn.sendall(json_answer())
+        return True
+
+    with RawServer(ok) as srv:
+        rag = client(srv)
+        for _ in range(5):
+            rag.list_datasets()
+        assert len(srv.seen) == 5 and srv.open_connections == 1  # one connection, reused
+
+
 def test_pools_of_finished_event_loops_are_released() -> None:
     def ok(seen: Seen, conn: socket.socket) -> bool:
         conn.sendall(json_answer())
