@@ -18,6 +18,7 @@ status, duration, attempt; never headers or bodies), each retry at INFO.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import http.client
 import logging
@@ -675,17 +676,22 @@ class AsyncTransport(_Transport):
 
     def _forget_closed_loops(self) -> None:
         # Loops closed without cancelling their tasks (not asyncio.run): nothing can run
-        # on them any more, so their pools can only be dropped.
+        # on them any more, so their pools can only be dropped, and the task that waited
+        # to close one goes quietly.
         for loop in [loop for loop in list(self._pools) if loop.is_closed()]:
-            self._pools.pop(loop, None)
+            pool = self._pools.pop(loop, None)
+            if pool is not None and pool.keeper is not None:
+                with contextlib.suppress(AttributeError):
+                    pool.keeper._log_destroy_pending = False  # type: ignore[attr-defined]
 
     async def _close_at_shutdown(self, loop: asyncio.AbstractEventLoop, pool: _Pool) -> None:
         try:
             await loop.create_future()  # until cancelled: aclose(), or the loop's shutdown
-        finally:
+        except asyncio.CancelledError:
             if self._pools.get(loop) is pool:
                 del self._pools[loop]
             await pool.client.aclose()
+            raise
 
     async def _send(self, req: Request, deadline: float | None) -> tuple[httpx.Response, _Budget]:
         budget = _Budget(self, req, self.deadline() if deadline is None else deadline)

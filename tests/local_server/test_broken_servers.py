@@ -346,6 +346,28 @@ def test_pools_of_finished_event_loops_are_released() -> None:
         assert srv.open_connections == 0 and len(srv.seen) == 50
 
 
+def test_a_loop_closed_by_hand_leaves_no_task_behind(caplog: pytest.LogCaptureFixture) -> None:
+    """Without asyncio.run nobody cancels the task that would close the pool: it is dropped
+    quietly once the loop is seen closed."""
+
+    def ok(seen: Seen, conn: socket.socket) -> bool:
+        conn.sendall(json_answer())
+        return True
+
+    with RawServer(ok) as srv:
+        arag = aclient(srv)
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(arag.list_datasets())
+        loop.close()
+        del loop
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # its sockets: the loop is gone
+            asyncio.run(arag.list_datasets())
+            gc.collect()
+        assert arag._transport._pools == {}
+    assert not [r for r in caplog.records if r.name == "asyncio"]
+
+
 def test_a_server_that_is_down_is_named() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
