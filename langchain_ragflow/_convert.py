@@ -18,7 +18,7 @@ from langchain_core.messages import (
 from langchain_core.messages import content as types
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 
-from ragflow_integrations import AsyncDocument, Usage
+from ragflow_integrations import AsyncDocument, InvalidArgumentError, Usage
 from ragflow_integrations import Document as RAGFlowDocument
 from ragflow_integrations.types.chunk import PROVENANCE_KEYS, ChunkFields
 
@@ -106,7 +106,7 @@ def _text_of(message: BaseMessage) -> str:
             continue
         else:
             kind = block.get("type") if isinstance(block, dict) else type(block).__name__
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"RAGFlow chat assistants take text only; got a {kind!r} content block"
             )
     return "".join(parts)
@@ -119,11 +119,11 @@ def _role_of(message: BaseMessage) -> str:
         return "user"
     if isinstance(message, AIMessage):
         if message.tool_calls:
-            raise ValueError("RAGFlow chat assistants do not take tool calls")
+            raise InvalidArgumentError("RAGFlow chat assistants do not take tool calls")
         return "assistant"
     if isinstance(message, ChatMessage) and message.role in ("system", "user", "assistant"):
         return message.role
-    raise ValueError(
+    raise InvalidArgumentError(
         f"RAGFlow chat assistants take system, user and assistant messages, not "
         f"{type(message).__name__}"
     )

@@ -15,6 +15,7 @@ from ragflow_integrations import (
     AsyncRAGFlow,
     DataSet,
     RAGFlow,
+    RAGFlowConfigError,
 )
 from ragflow_integrations import Document as RAGFlowDocument
 from ragflow_integrations.types.chunk import ChunkFields
@@ -64,9 +65,9 @@ class RAGFlowLoader(BaseLoader):
     ) -> None:
         """Credentials default to ``RAGFLOW_API_KEY`` / ``RAGFLOW_BASE_URL``."""
         if mode not in ("document", "chunk"):
-            raise ValueError(f"mode must be 'document' or 'chunk', got {mode!r}")
+            raise RAGFlowConfigError(f"mode must be 'document' or 'chunk', got {mode!r}")
         if page_size < 1:
-            raise ValueError(f"page_size must be >= 1, got {page_size}")
+            raise RAGFlowConfigError(f"page_size must be >= 1, got {page_size}")
         self.dataset_id = dataset_id
         self.document_ids = list(document_ids) if document_ids is not None else None
         self.mode = mode

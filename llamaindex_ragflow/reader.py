@@ -15,6 +15,7 @@ from ragflow_integrations import (
     AsyncRAGFlow,
     DataSet,
     RAGFlow,
+    RAGFlowConfigError,
 )
 from ragflow_integrations import Document as RAGFlowDocument
 from ragflow_integrations.types.chunk import ChunkFields
@@ -59,7 +60,7 @@ class RAGFlowReader(BaseReader):
         async_client: AsyncRAGFlow | None = None,
     ) -> None:
         if page_size < 1:
-            raise ValueError(f"page_size must be >= 1, got {page_size}")
+            raise RAGFlowConfigError(f"page_size must be >= 1, got {page_size}")
         self.page_size = page_size
         self._clients = Clients(
             api_key=api_key,
@@ -169,7 +170,7 @@ class RAGFlowReader(BaseReader):
 
 def _check_mode(mode: str) -> None:
     if mode not in ("document", "chunk"):
-        raise ValueError(f"mode must be 'document' or 'chunk', got {mode!r}")
+        raise RAGFlowConfigError(f"mode must be 'document' or 'chunk', got {mode!r}")
 
 
 def _document_keys(doc: DocumentFields) -> dict[str, Any]:
