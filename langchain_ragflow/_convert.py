@@ -18,8 +18,9 @@ from langchain_core.messages import (
 from langchain_core.messages import content as types
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 
-from ragflow_integrations import Chunk, Usage
+from ragflow_integrations import InvalidArgumentError, Usage
 from ragflow_integrations.metadata import chunk_metadata
+from ragflow_integrations.types.chunk import ChunkFields
 
 __all__ = [
     "align_citations",
@@ -34,13 +35,13 @@ __all__ = [
 ]
 
 
-def chunk_to_document(chunk: Chunk) -> Document:
+def chunk_to_document(chunk: ChunkFields) -> Document:
     """A chunk as a LangChain ``Document`` (``id`` = chunk id; metadata: the layout of
     :mod:`ragflow_integrations.metadata`)."""
     return Document(id=chunk.id or None, page_content=chunk.content, metadata=chunk_metadata(chunk))
 
 
-def reference_dict(chunk: Chunk) -> dict[str, Any]:
+def reference_dict(chunk: ChunkFields) -> dict[str, Any]:
     """A cited chunk as a plain dict: ``id``, ``content`` and the retriever's metadata keys."""
     return {"id": chunk.id, "content": chunk.content, **chunk_metadata(chunk)}
 
@@ -73,7 +74,7 @@ def _text_of(message: BaseMessage) -> str:
             continue
         else:
             kind = block.get("type") if isinstance(block, dict) else type(block).__name__
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"RAGFlow chat assistants take text only; got a {kind!r} content block"
             )
     return "".join(parts)
@@ -86,11 +87,11 @@ def _role_of(message: BaseMessage) -> str:
         return "user"
     if isinstance(message, AIMessage):
         if message.tool_calls:
-            raise ValueError("RAGFlow chat assistants do not take tool calls")
+            raise InvalidArgumentError("RAGFlow chat assistants do not take tool calls")
         return "assistant"
     if isinstance(message, ChatMessage) and message.role in ("system", "user", "assistant"):
         return message.role
-    raise ValueError(
+    raise InvalidArgumentError(
         f"RAGFlow chat assistants take system, user and assistant messages, not "
         f"{type(message).__name__}"
     )
@@ -152,7 +153,7 @@ def _spans(text: str) -> list[_Span]:
     return spans
 
 
-def _citation(chunk: Chunk, n: int, start: int | None, end: int | None) -> types.Citation:
+def _citation(chunk: ChunkFields, n: int, start: int | None, end: int | None) -> types.Citation:
     return types.create_citation(
         url=chunk.url or None,
         title=chunk.document_name or None,
@@ -166,7 +167,7 @@ def _citation(chunk: Chunk, n: int, start: int | None, end: int | None) -> types
     )
 
 
-def citations_for(text: str, references: Sequence[Chunk]) -> list[types.Citation]:
+def citations_for(text: str, references: Sequence[ChunkFields]) -> list[types.Citation]:
     """Citation annotations for the ``[ID:n]`` markers in ``text`` (positions in ``text``).
 
     A marker whose ``n`` has no reference is left out.
@@ -202,7 +203,7 @@ def _shift(pos: int, steps: list[tuple[int, int]]) -> int:
 
 
 def align_citations(
-    received: str, final: str, references: Sequence[Chunk]
+    received: str, final: str, references: Sequence[ChunkFields]
 ) -> tuple[str, list[types.Citation]]:
     """Fit the server's finished answer to the text already streamed.
 

@@ -36,7 +36,7 @@ class RAGFlowSettings(BaseModel):
     server_version: str | None = None
     """Pin the server's version (``"v0.27"``); detected on first use when unset."""
     timeout: float | None = None
-    """Seconds to wait for an answer (the client's default when unset)."""
+    """Seconds one call may take, retries included (the client's default, 300, when unset)."""
     max_retries: int = 2
     """Retries of failed requests that are safe to repeat."""
     client: RAGFlow | None = Field(default=None, exclude=True, repr=False)
@@ -93,9 +93,12 @@ class RAGFlowSettings(BaseModel):
             "api_key": c.api_key,
             "base_url": c.base_url,
             "server_version": self.server_version,
-            "timeout": c.timeout.read,
+            "timeout": c.timeout.total,
             "connect_timeout": c.timeout.connect,
+            "stream_idle_timeout": c.timeout.stream_idle,
             "max_retries": c.max_retries,
+            "max_response_size": c.max_response_size,
+            "max_event_size": c.max_event_size,
         }
 
     def _settings_for_child(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ragflow_integrations import (
     ChatCompletion,
     ChatCompletionChunk,
     Chunk,
+    InvalidArgumentError,
     Message,
     UnsupportedFeatureError,
     Usage,
@@ -61,7 +62,7 @@ class _Call:
     def question(self) -> str:
         """The newest user message (what session mode sends)."""
         if not self.messages or self.messages[-1]["role"] != "user":
-            raise ValueError("the last message must be from the user")
+            raise InvalidArgumentError("the last message must be from the user")
         return self.messages[-1]["content"]
 
 

@@ -13,12 +13,13 @@ from ragflow_integrations import (
     AsyncDataSet,
     AsyncDocument,
     AsyncRAGFlow,
-    Chunk,
     DataSet,
     RAGFlow,
+    RAGFlowConfigError,
 )
 from ragflow_integrations import Document as RAGFlowDocument
 from ragflow_integrations.metadata import chunk_metadata, document_metadata
+from ragflow_integrations.types.chunk import ChunkFields
 from ragflow_integrations.types.document import DocumentFields
 
 from ._settings import RAGFlowSettings
@@ -67,9 +68,9 @@ class RAGFlowLoader(BaseLoader):
     ) -> None:
         """Credentials default to ``RAGFLOW_API_KEY`` / ``RAGFLOW_BASE_URL``."""
         if mode not in ("document", "chunk"):
-            raise ValueError(f"mode must be 'document' or 'chunk', got {mode!r}")
+            raise RAGFlowConfigError(f"mode must be 'document' or 'chunk', got {mode!r}")
         if page_size < 1:
-            raise ValueError(f"page_size must be >= 1, got {page_size}")
+            raise RAGFlowConfigError(f"page_size must be >= 1, got {page_size}")
         self.dataset_id = dataset_id
         self.document_ids = list(document_ids) if document_ids is not None else None
         self.mode = mode
@@ -134,6 +135,6 @@ def _whole_document(doc: DocumentFields, text: str, dataset_name: str) -> Docume
     return Document(id=doc.id or None, page_content=text, metadata=meta)
 
 
-def _chunk_document(chunk: Chunk, doc: DocumentFields, dataset_name: str) -> Document:
+def _chunk_document(chunk: ChunkFields, doc: DocumentFields, dataset_name: str) -> Document:
     meta = chunk_metadata(chunk, doc, dataset_name, source=doc.name)
     return Document(id=chunk.id or None, page_content=chunk.content, metadata=meta)

@@ -17,7 +17,6 @@ from pydantic import SecretStr
 from ragflow_integrations import (
     AsyncDocument,
     AsyncRAGFlow,
-    Chunk,
     DeleteAllRequiredError,
     IngestItem,
     InvalidArgumentError,
@@ -26,6 +25,7 @@ from ragflow_integrations import (
 )
 from ragflow_integrations import Document as RAGFlowDocument
 from ragflow_integrations.metadata import source_id_of, source_metadata
+from ragflow_integrations.types.chunk import ChunkFields
 
 from ._settings import RAGFlowSettings
 from .retrievers import RAGFlowRetriever, to_filter
@@ -441,7 +441,7 @@ def _whole(key: str, doc: RAGFlowDocument | AsyncDocument, blob: bytes) -> Docum
     return Document(id=key, page_content=text, metadata=source_metadata(doc.meta_fields))
 
 
-def _hit(chunk: Chunk) -> Document:
+def _hit(chunk: ChunkFields) -> Document:
     """A retrieved chunk as the vector store returns it: its document's id and metadata."""
     key = source_id_of(chunk.document_metadata) or chunk.document_id
     meta = source_metadata(chunk.document_metadata)

@@ -13,13 +13,13 @@ from llama_index.core.schema import (
     TextNode,
 )
 
-from ragflow_integrations import Chunk
 from ragflow_integrations.metadata import (
     CHUNK_KEYS,
     chunk_metadata,
     source_id_of,
     source_metadata,
 )
+from ragflow_integrations.types.chunk import ChunkFields
 from ragflow_integrations.types.document import DocumentFields
 
 __all__ = [
@@ -51,7 +51,7 @@ def hidden_keys(metadata: dict[str, Any], meta_fields: dict[str, Any] | None) ->
 
 
 def chunk_to_node(
-    chunk: Chunk, document: DocumentFields | None = None, dataset_name: str | None = None
+    chunk: ChunkFields, document: DocumentFields | None = None, dataset_name: str | None = None
 ) -> TextNode:
     """A ``TextNode`` whose id is the chunk id, with a SOURCE link to the chunk's document
     (by the id it was ingested under, else its RAGFlow id).
@@ -82,6 +82,6 @@ def chunk_to_node(
     return node
 
 
-def chunks_to_nodes(chunks: Iterable[Chunk]) -> list[NodeWithScore]:
+def chunks_to_nodes(chunks: Iterable[ChunkFields]) -> list[NodeWithScore]:
     """Retrieved or cited chunks as ``NodeWithScore`` (score = the chunk's ``similarity``)."""
     return [NodeWithScore(node=chunk_to_node(c), score=c.similarity) for c in chunks]

@@ -13,12 +13,13 @@ from ragflow_integrations import (
     AsyncDataSet,
     AsyncDocument,
     AsyncRAGFlow,
-    Chunk,
     DataSet,
     RAGFlow,
+    RAGFlowConfigError,
 )
 from ragflow_integrations import Document as RAGFlowDocument
 from ragflow_integrations.metadata import document_metadata
+from ragflow_integrations.types.chunk import ChunkFields
 from ragflow_integrations.types.document import DocumentFields
 
 from ._clients import Clients
@@ -59,7 +60,7 @@ class RAGFlowReader(BaseReader):
         async_client: AsyncRAGFlow | None = None,
     ) -> None:
         if page_size < 1:
-            raise ValueError(f"page_size must be >= 1, got {page_size}")
+            raise RAGFlowConfigError(f"page_size must be >= 1, got {page_size}")
         self.page_size = page_size
         self._clients = Clients(
             api_key=api_key,
@@ -169,11 +170,11 @@ class RAGFlowReader(BaseReader):
 
 def _check_mode(mode: str) -> None:
     if mode not in ("document", "chunk"):
-        raise ValueError(f"mode must be 'document' or 'chunk', got {mode!r}")
+        raise RAGFlowConfigError(f"mode must be 'document' or 'chunk', got {mode!r}")
 
 
 def _whole_document(
-    doc: DocumentFields, chunks: Iterable[Chunk], dataset_name: str
+    doc: DocumentFields, chunks: Iterable[ChunkFields], dataset_name: str
 ) -> Document | None:
     text = "\n\n".join(c.content for c in chunks if c.content)
     if not text:
@@ -188,7 +189,7 @@ def _whole_document(
     )
 
 
-def _chunk_document(chunk: Chunk, doc: DocumentFields, dataset_name: str) -> Document:
+def _chunk_document(chunk: ChunkFields, doc: DocumentFields, dataset_name: str) -> Document:
     node = chunk_to_node(chunk, doc, dataset_name)
     return Document(
         id_=node.id_,

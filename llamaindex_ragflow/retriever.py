@@ -10,7 +10,7 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from ragflow_integrations import AsyncRAGFlow, RAGFlow
+from ragflow_integrations import AsyncRAGFlow, RAGFlow, RAGFlowConfigError
 from ragflow_integrations.filters import FilterExpr
 
 from ._clients import Clients
@@ -69,7 +69,7 @@ class RAGFlowRetriever(BaseRetriever):
         if isinstance(dataset_ids, str) or not dataset_ids:
             raise ValueError("RAGFlowRetriever needs a non-empty list of dataset_ids")
         if similarity_top_k < 1:
-            raise ValueError(f"similarity_top_k must be >= 1, got {similarity_top_k}")
+            raise RAGFlowConfigError(f"similarity_top_k must be >= 1, got {similarity_top_k}")
         self.dataset_ids = list(dataset_ids)
         self.document_ids = list(document_ids) if document_ids else None
         self.similarity_top_k = similarity_top_k

@@ -11,6 +11,7 @@ from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSp
 from ragflow_integrations import (
     AsyncRAGFlow,
     ChatCompletion,
+    InvalidArgumentError,
     RAGFlow,
     RAGFlowConfigError,
     RAGFlowError,
@@ -34,7 +35,10 @@ class RAGFlowToolSpec(BaseToolSpec):
     ``allow_write=True`` also ``upload_text`` (add a text document and start parsing it).
 
     Every tool returns text and has an async twin used by async agents. RAGFlow errors come
-    back as ``"Error: ..."`` text the agent can read and act on, not as exceptions.
+    back as ``"Error: ..."`` text the agent can read and act on, not as exceptions. With
+    ``dataset_ids``, every tool stays within those datasets: ``list_datasets`` lists only
+    them, and ``list_documents`` and ``upload_text`` refuse any other dataset id the
+    model passes (without ``dataset_ids``, any dataset the key can see).
     ``search`` takes the retriever's options (``similarity_top_k``, ``filters``, ...) through
     ``retriever_options``; ``ask`` is stateless (see
     :class:`~llamaindex_ragflow.RAGFlowQueryEngine`). Connect with credentials or
@@ -153,21 +157,42 @@ class RAGFlowToolSpec(BaseToolSpec):
         return await arag.openai_chat_completion(chat_id, messages)
 
     # -- browsing -------------------------------------------------------------------------
+    def _in_scope(self, dataset_id: str) -> str:
+        """The dataset id, if the tools may use it (an agent's model chose it)."""
+        if self.dataset_ids and dataset_id not in self.dataset_ids:
+            raise InvalidArgumentError(
+                f"dataset {dataset_id!r} is not available to these tools; use one of "
+                f"{', '.join(self.dataset_ids)}"
+            )
+        return dataset_id
+
     def list_datasets(self) -> str:
         """List the knowledge bases (datasets) available, with their ids and sizes."""
-        return _guard(
-            lambda: _format_datasets(
-                self._clients.sync.list_datasets(page_size=self.max_listed), self.max_listed
-            )
-        )
+
+        def run() -> str:
+            rag = self._clients.sync
+            if self.dataset_ids:
+                found = [rag.get_dataset(id=i) for i in self.dataset_ids[: self.max_listed]]
+            else:
+                found = list(rag.list_datasets(page_size=self.max_listed))
+            return _format_datasets(found, self.max_listed)
+
+        return _guard(run)
 
     async def alist_datasets(self) -> str:
         """List the knowledge bases (datasets) available, with their ids and sizes."""
         arag = self._clients.async_
         if arag is None:
             return await asyncio.to_thread(self.list_datasets)
-        found = arag.list_datasets(page_size=self.max_listed)
-        return await _aguard(lambda: _then(found, lambda d: _format_datasets(d, self.max_listed)))
+
+        async def run() -> str:
+            if self.dataset_ids:
+                found = [await arag.get_dataset(id=i) for i in self.dataset_ids[: self.max_listed]]
+            else:
+                found = list(await arag.list_datasets(page_size=self.max_listed))
+            return _format_datasets(found, self.max_listed)
+
+        return await _aguard(run)
 
     def list_documents(self, dataset_id: str) -> str:
         """List the documents of one dataset, with their ids, parsing state and metadata.
@@ -177,7 +202,7 @@ class RAGFlowToolSpec(BaseToolSpec):
         """
 
         def run() -> str:
-            dataset = self._clients.sync.get_dataset(id=dataset_id)
+            dataset = self._clients.sync.get_dataset(id=self._in_scope(dataset_id))
             docs = dataset.list_documents(page_size=self.max_listed)
             return _format_documents(dataset, docs, self.max_listed)
 
@@ -194,7 +219,7 @@ class RAGFlowToolSpec(BaseToolSpec):
             return await asyncio.to_thread(self.list_documents, dataset_id)
 
         async def run() -> str:
-            dataset = await arag.get_dataset(id=dataset_id)
+            dataset = await arag.get_dataset(id=self._in_scope(dataset_id))
             docs = await dataset.list_documents(page_size=self.max_listed)
             return _format_documents(dataset, docs, self.max_listed)
 
@@ -212,7 +237,7 @@ class RAGFlowToolSpec(BaseToolSpec):
         self._require_write()
 
         def run() -> str:
-            dataset = self._clients.sync.get_dataset(id=dataset_id)
+            dataset = self._clients.sync.get_dataset(id=self._in_scope(dataset_id))
             docs = dataset.upload_documents([_upload(name, text)])
             dataset.async_parse_documents([d.id for d in docs])
             return _format_upload(dataset_id, docs)
@@ -233,7 +258,7 @@ class RAGFlowToolSpec(BaseToolSpec):
             return await asyncio.to_thread(self.upload_text, dataset_id, name, text)
 
         async def run() -> str:
-            dataset = await arag.get_dataset(id=dataset_id)
+            dataset = await arag.get_dataset(id=self._in_scope(dataset_id))
             docs = await dataset.upload_documents([_upload(name, text)])
             await dataset.async_parse_documents([d.id for d in docs])
             return _format_upload(dataset_id, docs)

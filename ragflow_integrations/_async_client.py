@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Literal, TypeVar, overload
@@ -16,14 +15,24 @@ from ._base_client import (
     chat_fields,
     dataset_fields,
     ids_of,
+    join_progress,
+    join_timed_out,
     upload_files,
+    window,
 )
-from ._client import _apply, _as_event, _id, _page_of
+from ._client import _apply, _id, _page_of
 from ._dialect import Dialect, format_version
-from ._envelope import unwrap
-from ._exceptions import APIConnectionError, StreamError
+from ._exceptions import APIConnectionError, APIResponseValidationError
 from ._fanout import drive_async
-from ._http import Request, Response
+from ._http import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_EVENT_SIZE,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    Request,
+    Response,
+)
 from ._operations import (
     chats,
     chunks,
@@ -39,9 +48,10 @@ from ._operations import (
 from ._operations._core import Op, fetch_window
 from ._operations.ingest import MakeBulk
 from ._progress import progress_reporter
-from ._streaming import AnswerAccumulator, OpenAIAccumulator, SSEDecoder
+from ._streaming import Accumulator, OpenAIAccumulator, StreamReader
 from ._transport import AsyncTransport
-from .types import ChatCompletion, ChatCompletionChunk, Chunk, Message
+from .types import AsyncChunk, ChatCompletion, ChatCompletionChunk, Message
+from .types._base import fit
 from .types.chat import AsyncChat
 from .types.dataset import AsyncDataSet
 from .types.document import AsyncDocument
@@ -51,7 +61,6 @@ from .types.session import AsyncSession
 __all__ = ["AsyncRAGFlow"]
 
 T = TypeVar("T")
-_Acc = AnswerAccumulator | OpenAIAccumulator
 
 
 class AsyncRAGFlow(BaseClient):
@@ -67,9 +76,12 @@ class AsyncRAGFlow(BaseClient):
         version: str = "v1",
         *,
         server_version: str | None = None,
-        timeout: float = 600.0,
-        connect_timeout: float = 5.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
         max_retries: int = 2,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
@@ -79,13 +91,17 @@ class AsyncRAGFlow(BaseClient):
             server_version=server_version,
             timeout=timeout,
             connect_timeout=connect_timeout,
+            stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
+            max_response_size=max_response_size,
+            max_event_size=max_event_size,
         )
         self._transport = AsyncTransport(
             self.base_url,
             self._api_key,
             timeout=self.timeout,
             max_retries=max_retries,
+            max_response_size=max_response_size,
             client=http_client,
         )
 
@@ -96,59 +112,50 @@ class AsyncRAGFlow(BaseClient):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool of the running event loop.
+
+        Pools used on event loops that have ended (each ``asyncio.run()`` runs one) were
+        closed when their loop shut down.
+        """
         await self._transport.aclose()
 
     async def _drive(self, op: Op[T]) -> T:
+        """Run an operation as one call: all its requests share the call's deadline."""
+        deadline = self._transport.deadline()
         try:
             req = next(op)
             while True:
-                req = op.send(await self._transport.send(req))
+                req = op.send(await self._transport.send(req, deadline))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
     async def _dialect(self) -> Dialect:
-        if self._version is None:
-            self._version = await self._drive(system.detect_version())
-        return Dialect(self._version)
+        return Dialect(self._version or self._adopt(await self._drive(system.detect_version())))
 
     async def _run(self, make: Callable[[Dialect], Op[T]]) -> T:
         return await self._drive(make(await self._dialect()))
 
-    async def _stream(self, req: Request, acc: _Acc) -> AsyncIterator[Any]:
+    async def _stream(self, req: Request, acc: Accumulator) -> AsyncIterator[Any]:
         stream = await self._transport.stream(req)
+        reader = StreamReader(req, acc, max_event_size=self.max_event_size, on_event=stream.touch)
         try:
-            if (
-                stream.status >= 400
-                or "json" in Response(stream.status, stream.headers, b"").content_type
-            ):
-                data = unwrap(Response(stream.status, stream.headers, await stream.aread()), req)
-                for item in acc.feed(_as_event(data)):
+            if reader.is_whole(stream.status, stream.headers):
+                answer = Response(stream.status, stream.headers, await stream.aread())
+                for item in reader.whole(answer):
                     yield item
-                if isinstance(acc, AnswerAccumulator) and not acc.done:
-                    yield acc.finish()
                 return
-            decoder = SSEDecoder()
-            try:
-                async for raw in stream.aiter_bytes():
-                    for payload in decoder.feed(raw):
-                        for item in acc.feed(payload):
-                            yield item
-                        if acc.done:
-                            return
-            except APIConnectionError as exc:
-                raise StreamError(
-                    f"{req.describe()}: the stream broke after part of the answer ({exc.message})",
-                    partial=acc.last,
-                ) from exc
-            for payload in decoder.flush():
-                for item in acc.feed(payload):
+            chunks = stream.aiter_bytes()
+            while not reader.done:
+                try:
+                    raw = await anext(chunks, None)
+                except (APIConnectionError, APIResponseValidationError) as exc:
+                    raise reader.broken(exc) from exc
+                if raw is None:
+                    for item in reader.end():
+                        yield item
+                    return
+                for item in reader.feed(raw):
                     yield item
-            if not acc.done:
-                raise StreamError(
-                    f"{req.describe()}: the stream ended before the server's end marker",
-                    partial=acc.last,
-                )
         finally:
             await stream.aclose()
 
@@ -246,6 +253,18 @@ class AsyncRAGFlow(BaseClient):
         data = await self._run(lambda d: documents.upload(d, dataset_id, files))
         return self._wrap_all(AsyncDocument, data, dataset_id=dataset_id)
 
+    async def upload_document(
+        self, ds: AsyncDataSet | str, name: str, blob: bytes
+    ) -> AsyncDocument:
+        """Upload one file into a dataset; returns the new document."""
+        return (await self._upload_documents(_id(ds), [{"display_name": name, "blob": blob}]))[0]
+
+    async def create_document(
+        self, ds: AsyncDataSet | str, name: str, blob: bytes
+    ) -> AsyncDocument:
+        """The draft API's other name for :meth:`upload_document`."""
+        return await self.upload_document(ds, name, blob)
+
     async def get_document(self, id: str | None = None, name: str | None = None) -> AsyncDocument:
         """A document by id (or name), in whichever dataset holds it."""
         data = await self._run(lambda d: lookup.find_document(d, id=id, name=name))
@@ -255,6 +274,15 @@ class AsyncRAGFlow(BaseClient):
         page, page_size = kw.pop("page"), kw.pop("page_size")
         docs = await self._run(
             lambda d: documents.list_window(d, dataset_id, (page - 1) * page_size, page_size, **kw)
+        )
+        return self._wrap_all(AsyncDocument, docs, dataset_id=dataset_id)
+
+    async def _list_docs_window(
+        self, dataset_id: str, keywords: str | None, offset: int, limit: int
+    ) -> ModelList[AsyncDocument]:
+        start, count = window(offset, limit)
+        docs = await self._run(
+            lambda d: documents.list_window(d, dataset_id, start, count, keywords=keywords)
         )
         return self._wrap_all(AsyncDocument, docs, dataset_id=dataset_id)
 
@@ -272,6 +300,10 @@ class AsyncRAGFlow(BaseClient):
                 return
             page += 1
 
+    async def _update_document(self, doc: AsyncDocument, changes: dict[str, Any]) -> None:
+        data = await self._run(lambda d: documents.update(d, doc.dataset_id, doc.id, changes))
+        _apply(doc, changes, data, AsyncDocument)
+
     async def _download_document(self, dataset_id: str, document_id: str) -> bytes:
         return await self._run(lambda d: documents.download(d, dataset_id, document_id))
 
@@ -285,15 +317,34 @@ class AsyncRAGFlow(BaseClient):
         id_list = ids_of(ids, "document_ids") or []
         await self._run(lambda d: documents.parse(d, dataset_id, id_list))
 
+    async def _cancel_parse(self, dataset_id: str, ids: list[str]) -> None:
+        id_list = ids_of(ids, "document_ids") or []
+        await self._run(lambda d: documents.cancel_running(d, dataset_id, id_list))
+
     async def async_parse_documents(self, ids: list[str]) -> None:
         """Start parsing documents by id, in whichever datasets hold them."""
         id_list = ids_of(ids, "ids") or []
+        await self._run(lambda d: lookup.parse_anywhere(d, id_list))
 
-        def op(d: Dialect) -> Op[None]:
-            for dataset_id, docs in (yield from lookup.locate_documents(d, id_list)).items():
-                yield from documents.parse(d, dataset_id, [doc["id"] for doc in docs])
+    async def async_cancel_parse_documents(self, ids: list[str]) -> None:
+        """Stop parsing documents by id; documents not being parsed are left alone."""
+        id_list = ids_of(ids, "ids") or []
+        await self._run(lambda d: lookup.cancel_anywhere(d, id_list))
 
-        await self._run(op)
+    async def _join(
+        self, doc: AsyncDocument, interval: float, timeout: float
+    ) -> AsyncIterator[tuple[float, str]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            fresh = await self._run(
+                lambda d: documents.list_window(d, doc.dataset_id, 0, 1, id=doc.id)
+            )
+            yield join_progress(doc, fresh)
+            if doc.run == "DONE":
+                return
+            if time.monotonic() + interval > deadline:
+                raise join_timed_out(doc, timeout)
+            await asyncio.sleep(interval)
 
     # -- bulk ingestion -------------------------------------------------------------------
     _sleep = staticmethod(asyncio.sleep)
@@ -385,18 +436,39 @@ class AsyncRAGFlow(BaseClient):
         return await self._run(lambda d: ingest.delete_sources(d, dataset_id, list(source_ids)))
 
     # -- chunks ---------------------------------------------------------------------------
-    async def _list_chunks(self, doc: AsyncDocument, **kw: Any) -> ModelList[Chunk]:
+    async def _add_chunk(
+        self,
+        doc: AsyncDocument,
+        content: str,
+        keywords: list[str] | None,
+        questions: list[str] | None,
+    ) -> AsyncChunk:
+        data = await self._run(
+            lambda d: chunks.add(d, doc.dataset_id, doc.id, content, keywords, questions)
+        )
+        return self._wrap(AsyncChunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
+
+    async def _list_chunks(self, doc: AsyncDocument, **kw: Any) -> ModelList[AsyncChunk]:
         page, page_size = kw.pop("page"), kw.pop("page_size")
         data = await self._run(
             lambda d: chunks.list_window(
                 d, doc.dataset_id, doc.id, (page - 1) * page_size, page_size, **kw
             )
         )
-        return self._wrap_all(Chunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
+        return self._wrap_all(AsyncChunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
+
+    async def _list_chunks_window(
+        self, doc: AsyncDocument, keywords: str | None, offset: int, limit: int, id: str | None
+    ) -> ModelList[AsyncChunk]:
+        start, count = window(offset, limit)
+        data = await self._run(
+            lambda d: chunks.list_window(d, doc.dataset_id, doc.id, start, count, keywords, id)
+        )
+        return self._wrap_all(AsyncChunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
 
     async def _iter_chunks(
         self, doc: AsyncDocument, page_size: int, keywords: str | None
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncIterator[AsyncChunk]:
         page = 1
         while True:
             batch = await self._list_chunks(doc, page=page, page_size=page_size, keywords=keywords)
@@ -406,27 +478,48 @@ class AsyncRAGFlow(BaseClient):
                 return
             page += 1
 
+    async def _update_chunk(self, chunk: AsyncChunk, changes: dict[str, Any]) -> None:
+        await self._run(
+            lambda d: chunks.update(d, chunk.dataset_id, chunk.document_id, chunk.id, changes)
+        )
+        _apply(chunk, changes, None, AsyncChunk)
+
+    async def _delete_chunks(
+        self,
+        dataset_id: str,
+        document_id: str,
+        ids: list[str] | None,
+        *,
+        delete_all: bool = False,
+    ) -> None:
+        id_list = ids_of(ids, "ids")
+        await self._run(
+            lambda d: chunks.delete(d, dataset_id, document_id, id_list, delete_all=delete_all)
+        )
+
     # -- retrieval ------------------------------------------------------------------------
     async def retrieval(
         self,
         question: str,
-        datasets: list[Any] | None = None,
-        documents: list[Any] | None = None,
+        datasets: list[AsyncDataSet] | list[str] | None = None,
+        documents: list[AsyncDocument] | list[str] | None = None,
         offset: int = 0,
         limit: int = 6,
         similarity_threshold: float = 0.2,
         vector_similarity_weight: float = 0.3,
         top_k: int = 1024,
         *,
+        rerank_id: str | None = None,
+        keyword: bool | None = None,
+        highlight: bool | None = None,
+        metadata_condition: dict[str, Any] | None = None,
+        cross_languages: list[str] | None = None,
+        use_kg: bool | None = None,
+        toc_enhance: bool | None = None,
         filter: Any = None,
-        **options: Any,
-    ) -> ModelList[Chunk]:
+        **extra: Any,
+    ) -> ModelList[AsyncChunk]:
         """Retrieve chunks (see :meth:`RAGFlow.retrieval`)."""
-        options.update(
-            similarity_threshold=similarity_threshold,
-            vector_similarity_weight=vector_similarity_weight,
-            top_k=top_k,
-        )
         return await self._retrieve(
             question,
             ids_of(datasets, "datasets") or [],
@@ -434,7 +527,19 @@ class AsyncRAGFlow(BaseClient):
             offset,
             limit,
             filter,
-            options,
+            dict(
+                similarity_threshold=similarity_threshold,
+                vector_similarity_weight=vector_similarity_weight,
+                top_k=top_k,
+                rerank_id=rerank_id,
+                keyword=keyword,
+                highlight=highlight,
+                metadata_condition=metadata_condition,
+                cross_languages=cross_languages,
+                use_kg=use_kg,
+                toc_enhance=toc_enhance,
+                **extra,
+            ),
         )
 
     async def retrieve(
@@ -457,7 +562,7 @@ class AsyncRAGFlow(BaseClient):
         highlight: bool | None = None,
         filter: Any = None,
         **extra: Any,
-    ) -> ModelList[Chunk]:
+    ) -> ModelList[AsyncChunk]:
         """Retrieve chunks (see :meth:`RAGFlow.retrieve`)."""
         return await self.retrieval(
             question,
@@ -488,7 +593,7 @@ class AsyncRAGFlow(BaseClient):
         count: int,
         filter: Any,
         options: dict[str, Any],
-    ) -> ModelList[Chunk]:
+    ) -> ModelList[AsyncChunk]:
         page, skip = _page_of(start, count)
         found = await self._run(
             lambda d: retrieval.retrieve(
@@ -502,7 +607,7 @@ class AsyncRAGFlow(BaseClient):
                 **options,
             )
         )
-        return self._wrap_all(Chunk, found[skip:])
+        return self._wrap_all(AsyncChunk, found[skip:])
 
     # -- chats and sessions ---------------------------------------------------------------
     async def create_chat(
@@ -556,6 +661,13 @@ class AsyncRAGFlow(BaseClient):
         id_list = ids_of(ids, "ids")
         await self._run(lambda d: chats.delete(d, id_list, delete_all=delete_all))
 
+    async def _update_chat(self, chat: AsyncChat, changes: dict[str, Any]) -> None:
+        current = chat.model_dump()
+        data = await self._run(lambda d: chats.update(d, chat.id, current, changes))
+        if data is None:
+            data = await self._run(lambda d: chats.get(d, id=chat.id))
+        chat._refresh(fit(AsyncChat, data))
+
     async def _create_session(self, chat_id: str, name: str, user_id: str | None) -> AsyncSession:
         data = await self._run(lambda d: sessions.create(d, chat_id, name, user_id))
         return self._wrap(AsyncSession, data, chat_id=chat_id)
@@ -594,7 +706,7 @@ class AsyncRAGFlow(BaseClient):
         req = completions.ask_request(
             d, sess.chat_id, sess.id, question, stream=True, extra=extra, history=history
         )
-        async for message in self._stream(req, completions.stream_accumulator(d, extra)):
+        async for message in self._stream(req, completions.stream_accumulator(extra)):
             yield message
 
     # -- OpenAI-compatible ----------------------------------------------------------------
@@ -647,10 +759,4 @@ class AsyncRAGFlow(BaseClient):
         )
         if stream:
             return self._stream(req, OpenAIAccumulator())
-        resp = await self._transport.send(req)
-        if resp.status < 400 and resp.body.lstrip().startswith(b"{"):
-            raw = json.loads(resp.body)
-            if isinstance(raw, dict) and "choices" in raw:
-                return completions.parse_openai(raw, req)
-        unwrap(resp, req)
-        return completions.parse_openai({}, req)
+        return await self._drive(completions.openai_answer(req))

@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
+import unicodedata
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, SupportsIndex, TypeVar
+from urllib.parse import urlsplit
 
 from ._dialect import Dialect, Version, format_version, parse_version
-from ._exceptions import InvalidArgumentError, RAGFlowConfigError
-from ._http import Timeout
+from ._exceptions import (
+    InvalidArgumentError,
+    NotPicklableError,
+    ParseError,
+    ParseTimeoutError,
+    RAGFlowConfigError,
+)
+from ._http import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_EVENT_SIZE,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    Timeout,
+)
+from ._operations.system import Detected
+from ._transport import log, shown_url
 from .types._base import RAGFlowModel, fit
+from .types.document import DocumentFields
 
-__all__ = ["BaseClient", "ModelList", "ids_of"]
+__all__ = ["BaseClient", "ModelList", "check_api_key", "check_base_url", "ids_of"]
 
 M = TypeVar("M", bound=RAGFlowModel)
 C = TypeVar("C", bound="BaseClient")
@@ -53,6 +72,53 @@ def ids_of(items: Iterable[Any] | None, what: str) -> list[str] | None:
     return out
 
 
+def check_api_key(key: object) -> str:
+    """The key, if it can go into a header as is; the error never shows it."""
+    if not isinstance(key, str) or not key:
+        raise RAGFlowConfigError("no RAGFlow API key: pass api_key=... or set RAGFLOW_API_KEY")
+    for position, char in enumerate(key, 1):
+        if char.isspace():
+            what = "whitespace (a stray space or newline?)"
+        elif unicodedata.category(char).startswith("C"):
+            what = "a control character"
+        elif ord(char) > 0xFF:
+            what = "a character outside Latin-1"
+        else:
+            continue
+        raise RAGFlowConfigError(
+            f"the API key holds {what} at position {position} of {len(key)}; "
+            "RAGFlow keys look like 'ragflow-...' (the key is not shown here)"
+        )
+    return key
+
+
+def check_base_url(url: str) -> str:
+    """The server root, without a trailing slash; a URL that cannot work raises with a hint."""
+    shown = shown_url(url) if url.startswith(("http://", "https://")) else repr(url)
+    if not url.startswith(("http://", "https://")):
+        raise RAGFlowConfigError(f"base_url must start with http:// or https://, got {shown}")
+    if any(c.isspace() or unicodedata.category(c).startswith("C") for c in url):
+        raise RAGFlowConfigError(f"base_url {shown} holds whitespace or a control character")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises for a port that is not a number)
+    except ValueError:
+        raise RAGFlowConfigError(f"base_url {shown} is not a valid URL") from None
+    if not parts.hostname:
+        raise RAGFlowConfigError(f"base_url {shown} names no host")
+    if parts.query or parts.fragment:
+        raise RAGFlowConfigError(f"base_url {shown} must not have a query or fragment")
+    root = url.rstrip("/")
+    tail = parts.path.rstrip("/")
+    for suffix in ("/api", "/v1"):
+        if tail.endswith(suffix) and not tail.endswith("/api/v1"):
+            raise RAGFlowConfigError(
+                f"base_url {shown} ends in {suffix}: pass the server's root, e.g. "
+                f"{shown_url(root[: -len(suffix)])} (the client adds /api/v1 itself)"
+            )
+    return root
+
+
 class BaseClient:
     """Settings and helpers common to :class:`RAGFlow` and :class:`AsyncRAGFlow`."""
 
@@ -63,57 +129,116 @@ class BaseClient:
         version: str = "v1",
         *,
         server_version: str | None = None,
-        timeout: float = 600.0,
-        connect_timeout: float = 5.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("RAGFLOW_API_KEY")
-        if not key:
-            raise RAGFlowConfigError("no RAGFlow API key: pass api_key=... or set RAGFLOW_API_KEY")
+        self._api_key = check_api_key(key)
         url = base_url or os.environ.get("RAGFLOW_BASE_URL") or os.environ.get("RAGFLOW_API_URL")
-        url = url or DEFAULT_BASE_URL
-        if not url.startswith(("http://", "https://")):
-            raise RAGFlowConfigError(f"base_url must start with http:// or https://, got {url!r}")
+        self.base_url = check_base_url(url or DEFAULT_BASE_URL)
         if version != "v1":
             raise RAGFlowConfigError(f"only API version 'v1' exists, got {version!r}")
-        if max_retries < 0:
-            raise RAGFlowConfigError("max_retries must be >= 0")
-        self._api_key = key
-        self.base_url = url.rstrip("/")
-        self.timeout = Timeout(read=timeout, connect=connect_timeout)
-        self.max_retries = max_retries
+        self._configure(
+            Timeout(timeout, connect_timeout, stream_idle_timeout),
+            max_retries,
+            max_response_size,
+            max_event_size,
+        )
         pinned = server_version or os.environ.get("RAGFLOW_SERVER_VERSION")
         self._version: Version | None = parse_version(pinned) if pinned else None
         self._pinned = self._version is not None
 
+    def _configure(
+        self, timeout: Timeout, max_retries: int, max_response_size: int, max_event_size: int
+    ) -> None:
+        for name, seconds in vars(timeout).items():
+            if not isinstance(seconds, int | float) or not 0 < seconds < math.inf:
+                raise RAGFlowConfigError(f"the {name} timeout must be a positive number of seconds")
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise RAGFlowConfigError("max_retries must be an int >= 0")
+        sizes = {"max_response_size": max_response_size, "max_event_size": max_event_size}
+        for name, size in sizes.items():
+            if not isinstance(size, int) or size < 1:
+                raise RAGFlowConfigError(f"{name} must be a positive number of bytes")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_response_size = max_response_size
+        self.max_event_size = max_event_size
+
     def __repr__(self) -> str:
         version = format_version(self._version) if self._version else "not yet detected"
         return f"{type(self).__name__}(base_url={self.base_url!r}, server_version={version!r})"
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
+        raise NotPicklableError(
+            f"a {type(self).__name__} cannot be pickled: it holds the API key and a "
+            "connection pool; build a new client where it is needed"
+        )
+
+    def __copy__(self: C) -> C:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __deepcopy__(self: C, memo: dict[int, Any]) -> C:
+        # A client is a handle on a server and a pool: copies of models share it.
+        return self
 
     def with_options(
         self: C,
         *,
         timeout: float | None = None,
         connect_timeout: float | None = None,
+        stream_idle_timeout: float | None = None,
         max_retries: int | None = None,
+        max_response_size: int | None = None,
+        max_event_size: int | None = None,
     ) -> C:
-        """A copy of this client with other timeouts or retries, sharing its connection pool.
+        """A copy of this client with other limits, sharing its connection pool.
 
         ``rag.with_options(timeout=5).retrieve(...)`` sets them for one call.
         """
         clone = copy.copy(self)
-        clone.timeout = Timeout(
-            read=self.timeout.read if timeout is None else timeout,
-            connect=self.timeout.connect if connect_timeout is None else connect_timeout,
+        clone._configure(
+            Timeout(
+                self.timeout.total if timeout is None else timeout,
+                self.timeout.connect if connect_timeout is None else connect_timeout,
+                self.timeout.stream_idle if stream_idle_timeout is None else stream_idle_timeout,
+            ),
+            self.max_retries if max_retries is None else max_retries,
+            self.max_response_size if max_response_size is None else max_response_size,
+            self.max_event_size if max_event_size is None else max_event_size,
         )
-        clone.max_retries = self.max_retries if max_retries is None else max_retries
-        clone._transport = self._transport.with_options(clone.timeout, clone.max_retries)  # type: ignore[attr-defined]
+        clone._transport = self._transport.with_options(  # type: ignore[attr-defined]
+            clone.timeout, clone.max_retries, clone.max_response_size
+        )
         return clone
 
     @property
     def api_key(self) -> str:
         """The API key (never shown in reprs or errors)."""
         return self._api_key
+
+    def _adopt(self, found: Detected) -> Version:
+        """Take a detected version; a warning says when it is approximate."""
+        if found.below is not None:
+            log.warning(
+                "RAGFlow at %s is %s or newer, older than %s (the probes cannot tell closer); "
+                "speaking %s. Pass server_version=... (or set RAGFLOW_SERVER_VERSION) to "
+                "use what newer versions add",
+                shown_url(self.base_url),
+                format_version(found.version),
+                format_version(found.below),
+                format_version(found.version),
+            )
+        if found.note:
+            log.warning("RAGFlow at %s: %s", shown_url(self.base_url), found.note)
+        self._version = found.version
+        return found.version
 
     def _wrap(self, cls: type[M], data: Any, **defaults: Any) -> M:
         if isinstance(data, dict):
@@ -182,6 +307,31 @@ def chat_fields(
         "prompt": prompt,
         **extra,
     }
+
+
+def join_progress(doc: DocumentFields, fresh: list[Any]) -> tuple[float, str]:
+    """Take a document's fresh row while waiting for its parsing: ``(progress, message)``.
+
+    Raises :class:`ParseError` when parsing failed or was cancelled.
+    """
+    if fresh and isinstance(fresh[0], dict):
+        doc._refresh(fit(type(doc), {"dataset_id": doc.dataset_id, **fresh[0]}))
+    if doc.run == "FAIL" or doc.progress < 0:
+        raise ParseError(
+            f"parsing {doc.name!r} failed: {doc.progress_msg.strip() or 'no message'}",
+            document_id=doc.id,
+        )
+    if doc.run == "CANCEL":
+        raise ParseError(f"parsing {doc.name!r} was cancelled", document_id=doc.id)
+    return doc.progress, doc.progress_msg
+
+
+def join_timed_out(doc: DocumentFields, timeout: float) -> ParseTimeoutError:
+    """The error when parsing did not finish in ``timeout`` seconds."""
+    return ParseTimeoutError(
+        f"parsing {doc.name!r} did not finish within {timeout} s (progress {doc.progress:.0%})",
+        document_id=doc.id,
+    )
 
 
 def window(offset: int, limit: int) -> tuple[int, int | None]:

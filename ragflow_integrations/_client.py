@@ -14,14 +14,26 @@ from ._base_client import (
     chat_fields,
     dataset_fields,
     ids_of,
+    join_progress,
+    join_timed_out,
     upload_files,
     window,
 )
 from ._dialect import Dialect, format_version
-from ._envelope import unwrap
-from ._exceptions import APIConnectionError, ParseError, ParseTimeoutError, StreamError
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+)
 from ._fanout import drive_sync
-from ._http import Request, Response
+from ._http import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_EVENT_SIZE,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    Request,
+    Response,
+)
 from ._operations import (
     chats,
     chunks,
@@ -37,7 +49,8 @@ from ._operations import (
 from ._operations._core import Op
 from ._operations.ingest import MakeBulk
 from ._progress import progress_reporter
-from ._streaming import AnswerAccumulator, OpenAIAccumulator, SSEDecoder
+from ._streaming import Accumulator, OpenAIAccumulator, StreamReader
+from ._transport import SyncTransport
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -54,7 +67,6 @@ from .types.session import Session
 __all__ = ["RAGFlow"]
 
 T = TypeVar("T")
-_Acc = AnswerAccumulator | OpenAIAccumulator
 
 
 class RAGFlow(BaseClient):
@@ -72,9 +84,12 @@ class RAGFlow(BaseClient):
         version: str = "v1",
         *,
         server_version: str | None = None,
-        timeout: float = 600.0,
-        connect_timeout: float = 5.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
         max_retries: int = 2,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         http_session: requests.Session | None = None,
     ) -> None:
         super().__init__(
@@ -84,15 +99,17 @@ class RAGFlow(BaseClient):
             server_version=server_version,
             timeout=timeout,
             connect_timeout=connect_timeout,
+            stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
+            max_response_size=max_response_size,
+            max_event_size=max_event_size,
         )
-        from ._transport import SyncTransport
-
         self._transport = SyncTransport(
             self.base_url,
             self._api_key,
             timeout=self.timeout,
             max_retries=max_retries,
+            max_response_size=max_response_size,
             session=http_session,
         )
 
@@ -108,52 +125,38 @@ class RAGFlow(BaseClient):
         self._transport.close()
 
     def _drive(self, op: Op[T]) -> T:
+        """Run an operation as one call: all its requests share the call's deadline."""
+        deadline = self._transport.deadline()
         try:
             req = next(op)
             while True:
-                req = op.send(self._transport.send(req))
+                req = op.send(self._transport.send(req, deadline))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
     def _dialect(self) -> Dialect:
-        if self._version is None:
-            self._version = self._drive(system.detect_version())
-        return Dialect(self._version)
+        return Dialect(self._version or self._adopt(self._drive(system.detect_version())))
 
     def _run(self, make: Callable[[Dialect], Op[T]]) -> T:
         return self._drive(make(self._dialect()))
 
-    def _stream(self, req: Request, acc: _Acc) -> Iterator[Any]:
+    def _stream(self, req: Request, acc: Accumulator) -> Iterator[Any]:
         stream = self._transport.stream(req)
+        reader = StreamReader(req, acc, max_event_size=self.max_event_size, on_event=stream.touch)
         try:
-            if (
-                stream.status >= 400
-                or "json" in Response(stream.status, stream.headers, b"").content_type
-            ):
-                data = unwrap(Response(stream.status, stream.headers, stream.read()), req)
-                yield from acc.feed(_as_event(data))
-                if isinstance(acc, AnswerAccumulator) and not acc.done:
-                    yield acc.finish()
+            if reader.is_whole(stream.status, stream.headers):
+                yield from reader.whole(Response(stream.status, stream.headers, stream.read()))
                 return
-            decoder = SSEDecoder()
-            try:
-                for raw in stream.iter_bytes():
-                    for payload in decoder.feed(raw):
-                        yield from acc.feed(payload)
-                        if acc.done:
-                            return
-            except APIConnectionError as exc:
-                raise StreamError(
-                    f"{req.describe()}: the stream broke after part of the answer ({exc.message})",
-                    partial=acc.last,
-                ) from exc
-            for payload in decoder.flush():
-                yield from acc.feed(payload)
-            if not acc.done:
-                raise StreamError(
-                    f"{req.describe()}: the stream ended before the server's end marker",
-                    partial=acc.last,
-                )
+            chunks = stream.iter_bytes()
+            while not reader.done:
+                try:
+                    raw = next(chunks, None)
+                except (APIConnectionError, APIResponseValidationError) as exc:
+                    raise reader.broken(exc) from exc
+                if raw is None:
+                    yield from reader.end()
+                    return
+                yield from reader.feed(raw)
         finally:
             stream.close()
 
@@ -306,59 +309,27 @@ class RAGFlow(BaseClient):
 
     def _cancel_parse(self, dataset_id: str, ids: list[str]) -> None:
         id_list = ids_of(ids, "document_ids") or []
-
-        def op(d: Dialect) -> Op[None]:
-            running = []
-            for doc in (yield from documents.list_window(d, dataset_id, 0, None)):
-                if doc.get("id") in id_list and fit(Document, doc).run == "RUNNING":
-                    running.append(doc["id"])
-            yield from documents.cancel_parse(d, dataset_id, running)
-
-        self._run(op)
+        self._run(lambda d: documents.cancel_running(d, dataset_id, id_list))
 
     def async_parse_documents(self, ids: list[str]) -> None:
         """Start parsing documents by id, in whichever datasets hold them."""
         id_list = ids_of(ids, "ids") or []
-
-        def op(d: Dialect) -> Op[None]:
-            for dataset_id, docs in (yield from lookup.locate_documents(d, id_list)).items():
-                yield from documents.parse(d, dataset_id, [doc["id"] for doc in docs])
-
-        self._run(op)
+        self._run(lambda d: lookup.parse_anywhere(d, id_list))
 
     def async_cancel_parse_documents(self, ids: list[str]) -> None:
         """Stop parsing documents by id; documents not being parsed are left alone."""
         id_list = ids_of(ids, "ids") or []
-
-        def op(d: Dialect) -> Op[None]:
-            for dataset_id, docs in (yield from lookup.locate_documents(d, id_list)).items():
-                running = [doc["id"] for doc in docs if fit(Document, doc).run == "RUNNING"]
-                yield from documents.cancel_parse(d, dataset_id, running)
-
-        self._run(op)
+        self._run(lambda d: lookup.cancel_anywhere(d, id_list))
 
     def _join(self, doc: Document, interval: float, timeout: float) -> Iterator[tuple[float, str]]:
         deadline = time.monotonic() + timeout
         while True:
             fresh = self._run(lambda d: documents.list_window(d, doc.dataset_id, 0, 1, id=doc.id))
-            if fresh:
-                doc._refresh(fit(Document, {"dataset_id": doc.dataset_id, **fresh[0]}))
-            if doc.run == "FAIL" or doc.progress < 0:
-                raise ParseError(
-                    f"parsing {doc.name!r} failed: {doc.progress_msg.strip() or 'no message'}",
-                    document_id=doc.id,
-                )
-            if doc.run == "CANCEL":
-                raise ParseError(f"parsing {doc.name!r} was cancelled", document_id=doc.id)
-            yield doc.progress, doc.progress_msg
+            yield join_progress(doc, fresh)
             if doc.run == "DONE":
                 return
             if time.monotonic() + interval > deadline:
-                raise ParseTimeoutError(
-                    f"parsing {doc.name!r} did not finish within {timeout} s "
-                    f"(progress {doc.progress:.0%})",
-                    document_id=doc.id,
-                )
+                raise join_timed_out(doc, timeout)
             time.sleep(interval)
 
     # -- bulk ingestion -------------------------------------------------------------------
@@ -738,7 +709,7 @@ class RAGFlow(BaseClient):
         req = completions.ask_request(
             d, sess.chat_id, sess.id, question, stream=True, extra=extra, history=history
         )
-        yield from self._stream(req, completions.stream_accumulator(d, extra))
+        yield from self._stream(req, completions.stream_accumulator(extra))
 
     # -- OpenAI-compatible ----------------------------------------------------------------
     @overload
@@ -790,19 +761,7 @@ class RAGFlow(BaseClient):
         )
         if stream:
             return self._stream(req, OpenAIAccumulator())
-
-        def op(_: Dialect) -> Op[ChatCompletion]:
-            resp = yield req
-            if resp.status < 400 and resp.body.lstrip().startswith(b"{"):
-                import json
-
-                raw = json.loads(resp.body)
-                if isinstance(raw, dict) and "choices" in raw:
-                    return completions.parse_openai(raw, req)
-            unwrap(resp, req)
-            return completions.parse_openai({}, req)
-
-        return self._run(op)
+        return self._drive(completions.openai_answer(req))
 
 
 def _id(obj: Any) -> str:
@@ -840,10 +799,3 @@ def _page_of(start: int, count: int) -> tuple[int, int]:
         return start // count + 1, 0
     # Fetch one larger page from the first record; the cap is handled by the operation.
     return 1, start
-
-
-def _as_event(data: Any) -> str:
-    """A JSON (non-SSE) answer to a stream request, as one event payload."""
-    import json
-
-    return json.dumps({"code": 0, "data": data})

@@ -14,7 +14,7 @@ from typing import Literal
 
 from ._exceptions import RAGFlowConfigError
 
-__all__ = ["MAX_VERSION", "MIN_VERSION", "Dialect", "Version", "parse_version"]
+__all__ = ["MAX_VERSION", "MIN_VERSION", "Dialect", "Version", "parse_version", "read_version"]
 
 Version = tuple[int, int, int]
 
@@ -48,10 +48,20 @@ FEATURES: dict[str, Version] = {
     "patch_chunks": (0, 25, 1),  # PATCH chunks/{cid} [3]
     "patch_sessions": (0, 25, 1),  # PATCH sessions/{sid} [3]
     "page_size_cap": (0, 26, 0),  # page_size <= 100 [1.5]
+    "exact_metadata_condition": (0, 26, 2),  # exact and/or, an unbounded scan [13]
+    "metadata_condition_comparisons": (0, 27, 0),  # >, <, ... and non-numeric `is` [13]
     "openai_generation_config": (0, 26, 0),  # temperature etc. read from the body [11]
     "legacy_stream": (0, 26, 1),  # "legacy": true gives the cumulative stream [10.2]
     "reference_metadata": (0, 25, 2),  # retrieval reference_metadata [7; sdk/doc at v0.25.2]
 }
+
+
+def read_version(text: object) -> Version | None:
+    """``"v0.27.0-12-gabc"`` -> ``(0, 27, 0)``; ``None`` for text that is not a version."""
+    match = _VERSION_RE.match(text) if isinstance(text, str) and len(text) < 200 else None
+    if match is None:
+        return None
+    return (int(match[1]), int(match[2]), int(match[3] or 0))
 
 
 def parse_version(text: str) -> Version:
@@ -59,12 +69,11 @@ def parse_version(text: str) -> Version:
 
     Raises :class:`RAGFlowConfigError` for anything else, or a version outside v0.13..v0.27.
     """
-    match = _VERSION_RE.match(text) if isinstance(text, str) else None
-    if match is None:
+    version = read_version(text)
+    if version is None:
         raise RAGFlowConfigError(
             f"server_version {text!r} is not a version; use a string such as 'v0.20' or 'v0.25.3'"
         )
-    version = (int(match[1]), int(match[2]), int(match[3] or 0))
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise RAGFlowConfigError(
             f"server_version {text!r} is outside the supported range v0.13 to v0.27"

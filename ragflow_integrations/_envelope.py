@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,14 @@ from ._exceptions import (
 )
 from ._http import Request, Response
 
-__all__ = ["Envelope", "make_status_error", "parse_envelope", "unwrap"]
+__all__ = [
+    "Envelope",
+    "envelope_code",
+    "load_json",
+    "make_status_error",
+    "parse_envelope",
+    "unwrap",
+]
 
 _AUTH_MESSAGE = re.compile(r"token|api key|authoriz.*can't be empty|unauthorized", re.I)
 _NOT_FOUND_MESSAGE = re.compile(
@@ -28,6 +36,9 @@ _NOT_FOUND_MESSAGE = re.compile(
     r"|<NotFound|<MethodNotAllowed",
     re.I,
 )
+MAX_JSON_DEPTH = 100
+"""The deepest nesting of JSON containers accepted from a server."""
+_WERKZEUG_REPR = re.compile(r"<\w+ '(\d{3}: [^']*)'>")
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -55,16 +66,57 @@ def _snippet(body: bytes, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def load_json(data: bytes | str) -> Any:
+    """``json.loads`` that raises only ``ValueError``, for any input.
+
+    Invalid JSON, invalid UTF-8 and numbers too long to convert already raise it. JSON
+    nested deeper than :data:`MAX_JSON_DEPTH` raises it too, so the models and parsers
+    downstream never recurse out of stack (RAGFlow's answers nest a few levels).
+    """
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if isinstance(value, dict | list) and _depth_over(value, MAX_JSON_DEPTH):
+        raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than ``limit`` (without recursing, so any depth works)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def envelope_code(value: Any) -> int | None:
+    """An envelope ``code`` as an int (``0``, ``102``, ``"102"``, ``102.0``), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+        return int(value)
+    return None
+
+
 def parse_envelope(resp: Response, req: Request) -> Envelope:
     """Decode the JSON envelope (``code``/``message``, or v0.13's ``retcode``/``retmsg``).
 
     Raises a status error for a non-JSON error answer (a proxy's HTML 502) and
     :class:`APIResponseValidationError` for a success status without a JSON envelope.
+    Any bytes at all give one of these or an envelope.
     """
     try:
-        raw = json.loads(resp.body) if resp.body else None
+        raw = load_json(resp.body) if resp.body else None
     except ValueError:
-        raw = None
         if resp.status >= 400:
             raise make_status_error(
                 req,
@@ -81,14 +133,16 @@ def parse_envelope(resp: Response, req: Request) -> Envelope:
         ) from None
     if not isinstance(raw, dict):
         if resp.status >= 400:
-            raise make_status_error(req, resp.status, None, f"HTTP {resp.status}: {raw!r}", raw)
+            raise make_status_error(
+                req, resp.status, None, f"HTTP {resp.status}: {_snippet(resp.body)!r}", raw
+            )
         raise APIResponseValidationError(
             f"{req.describe()} answered with {type(raw).__name__}, not a JSON object",
             status_code=resp.status,
             body=raw,
         )
     code_value = raw.get("code", raw.get("retcode"))
-    message = str(raw.get("message", raw.get("retmsg", raw.get("error", ""))) or "")
+    message = _text(raw.get("message", raw.get("retmsg", raw.get("error", ""))))
     if code_value is None:
         if resp.status >= 400:
             raise make_status_error(req, resp.status, None, message or f"HTTP {resp.status}", raw)
@@ -97,15 +151,23 @@ def parse_envelope(resp: Response, req: Request) -> Envelope:
             status_code=resp.status,
             body=raw,
         )
-    try:
-        code = int(code_value)
-    except (TypeError, ValueError):
+    code = envelope_code(code_value)
+    if code is None:
         raise APIResponseValidationError(
-            f"{req.describe()} answered with a non-numeric code {code_value!r}",
+            f"{req.describe()} answered with a code that is not a number: "
+            f"{_snippet(str(code_value).encode())!r}",
             status_code=resp.status,
             body=raw,
-        ) from None
+        )
     return Envelope(resp.status, code, message, raw.get("data"), raw)
+
+
+def _text(value: Any) -> str:
+    """A message as text (a server may send anything there), shortened."""
+    if value is None or value == "":
+        return ""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 2000 else text[:2000] + "..."
 
 
 def unwrap(resp: Response, req: Request) -> Any:
@@ -128,7 +190,15 @@ def make_status_error(
     cls = _error_class(status, code, message)
     parts = [f"code {code}"] if code is not None else []
     parts.append(f"HTTP {status}")
-    text = f"{req.describe()} failed: {message or 'no message'} ({', '.join(parts)})"
+    if cls is AuthenticationError:
+        # Quart's 401 arrives as its repr: "<Unauthorized '401: Unauthorized'>".
+        said = _WERKZEUG_REPR.sub(r"\1", message)
+        text = (
+            f"{req.describe()} failed: the server did not accept the API key ({said}, "
+            f"{', '.join(parts)}); check api_key= or RAGFLOW_API_KEY"
+        )
+    else:
+        text = f"{req.describe()} failed: {message or 'no message'} ({', '.join(parts)})"
     if code == 109 and cls is PermissionDeniedError:
         text += "; the chat or session does not exist or is not yours"
     return cls(text, code=code, status_code=status, body=body)

@@ -2,8 +2,9 @@
 
 The tree::
 
-    RAGFlowError                      anything this package raises on purpose
+    RAGFlowError                      anything this package raises
     ├── RAGFlowConfigError            bad client settings (no API key, no base URL)
+    ├── NotPicklableError             a client was pickled (it holds the API key)
     ├── InvalidArgumentError          a call's arguments cannot be sent as given
     ├── UnsupportedFeatureError       the server's version lacks what was asked for
     ├── ParseError                    a document failed to parse, or join() timed out
@@ -14,8 +15,10 @@ The tree::
         ├── APIConnectionError        no answer: refused, reset, DNS ...
         │   └── APITimeoutError
         ├── APIResponseValidationError  an answer that does not fit the expected shape
+        ├── ResponseTooLargeError     an answer (or one stream event) over the size limit
         ├── StreamError               an error event inside a stream, or a stream cut short
         └── APIStatusError            the server said no (HTTP status or envelope ``code``)
+            ├── RedirectError             3xx: the API never redirects (``location`` names where to)
             ├── BadRequestError           400, codes 101 / 102 / 103 / 400
             ├── AuthenticationError       401, code 109 about the key
             ├── PermissionDeniedError     403, code 108 (and 0.25+ "no authorization")
@@ -26,7 +29,9 @@ The tree::
 
 Every ``APIError`` carries ``code`` (the envelope code, or ``None``), ``message`` and
 ``status_code`` (the HTTP status, or ``None`` without an answer). Messages say what was
-asked and what came back; the API key never appears in them.
+asked and what came back; the API key never appears in them. A failure of ``requests`` or
+``httpx`` is wrapped: the cause kept is a copy without the request (and so without its
+``Authorization`` header).
 """
 
 from __future__ import annotations
@@ -47,12 +52,15 @@ __all__ = [
     "InternalServerError",
     "InvalidArgumentError",
     "NotFoundError",
+    "NotPicklableError",
     "ParseError",
     "ParseTimeoutError",
     "PermissionDeniedError",
     "RAGFlowConfigError",
     "RAGFlowError",
     "RateLimitError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "StreamError",
     "UnsupportedFeatureError",
 ]
@@ -64,6 +72,10 @@ class RAGFlowError(Exception):
 
 class RAGFlowConfigError(RAGFlowError, ValueError):
     """The client was configured wrongly (missing key or URL, bad version string)."""
+
+
+class NotPicklableError(RAGFlowError, TypeError):
+    """A client cannot be pickled: it holds the API key and a connection pool."""
 
 
 class InvalidArgumentError(RAGFlowError, ValueError):
@@ -140,6 +152,17 @@ class APIResponseValidationError(APIError):
     """The server answered, but not in a shape this client understands."""
 
 
+class ResponseTooLargeError(APIError):
+    """An answer, or one event of a stream, is larger than the client's limit.
+
+    ``limit`` is the limit in bytes (``max_response_size`` or ``max_event_size``).
+    """
+
+    def __init__(self, message: str, *, limit: int, status_code: int | None = None) -> None:
+        super().__init__(message, status_code=status_code)
+        self.limit = limit
+
+
 class StreamError(APIError):
     """An error event arrived inside a stream, or the stream ended early.
 
@@ -162,6 +185,21 @@ class StreamError(APIError):
 
 class APIStatusError(APIError):
     """The server refused the request (an HTTP error status or a non-zero ``code``)."""
+
+
+class RedirectError(APIStatusError):
+    """The server answered with a redirect (3xx); ``location`` is where it pointed.
+
+    The RAGFlow API never redirects, so this is a proxy or a wrong ``base_url`` (often
+    ``http://`` where the server wants ``https://``). Redirects are not followed: a
+    request body, and the API key, would go wherever the redirect says.
+    """
+
+    def __init__(
+        self, message: str, *, status_code: int, location: str | None, body: Any = None
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body)
+        self.location = location
 
 
 class BadRequestError(APIStatusError):

@@ -17,6 +17,7 @@ __all__ = ["Request", "Response", "Timeout", "encode_multipart", "json_body", "p
 # Control characters, and the separators no id may carry even escaped: servers decode
 # %2F and %5C before routing, so an escaped slash would still leave its segment.
 _UNSAFE_ID = re.compile(r"[\x00-\x1f\x7f/\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def path(template: str, *ids: object) -> str:
@@ -31,21 +32,39 @@ def path(template: str, *ids: object) -> str:
 
 
 def _segment(value: object) -> str:
-    if not isinstance(value, str) or not value or value in (".", "..") or _UNSAFE_ID.search(value):
-        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
-        raise InvalidArgumentError(
-            f"{shown} is not a valid RAGFlow id: ids are non-empty strings without "
-            "'/', '\\' or control characters"
-        )
-    return quote(value, safe="")
+    if isinstance(value, str) and value not in ("", ".", "..") and not _UNSAFE_ID.search(value):
+        try:
+            return quote(value, safe="")
+        except UnicodeEncodeError:  # a lone surrogate
+            pass
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    raise InvalidArgumentError(
+        f"{shown} is not a valid RAGFlow id: ids are non-empty strings without "
+        "'/', '\\' or control characters"
+    )
+
+
+DEFAULT_TIMEOUT = 300.0
+"""Seconds one call may take: connecting, sending, every read, retries and back-off."""
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_STREAM_IDLE_TIMEOUT = 120.0
+"""Seconds a stream may go without an event (RAGFlow retrieves before the first one)."""
+DEFAULT_MAX_RESPONSE_SIZE = 128 * 1024 * 1024
+DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Timeout:
-    """Seconds to wait: ``connect`` for the connection, ``read`` between bytes of the answer."""
+    """Seconds to wait.
 
-    read: float = 600.0
-    connect: float = 5.0
+    ``total`` bounds a whole call: connecting, every read, retries and the waits between
+    them (for a stream, until its answer starts). ``connect`` bounds each connection
+    attempt, ``stream_idle`` each gap between two events of a stream.
+    """
+
+    total: float = DEFAULT_TIMEOUT
+    connect: float = DEFAULT_CONNECT_TIMEOUT
+    stream_idle: float = DEFAULT_STREAM_IDLE_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -54,7 +73,9 @@ class Request:
 
     ``what`` says in words what the request does ("list datasets"); errors quote it.
     ``idempotent`` requests may be retried after an answer was lost; the rest are retried
-    only when the server surely did not act (connection refused, 429).
+    only when the server surely did not act (connection refused, 429). ``authenticate``
+    is false only for the version probe that asks how the server answers a request
+    without a key.
     """
 
     method: str
@@ -66,7 +87,7 @@ class Request:
     content_type: str | None = None
     stream: bool = False
     idempotent: bool = True
-    timeout: float | None = None
+    authenticate: bool = True
 
     def __post_init__(self) -> None:
         # Paths are built by `path()`; this guards against one built any other way.
@@ -119,7 +140,23 @@ class Response:
 
 def json_body(value: Any) -> bytes:
     """Serialise a JSON body the same way every time (cassettes match on it)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError("the request holds text that is not valid Unicode") from None
+    except (TypeError, ValueError) as exc:  # a value JSON cannot hold, or a cycle
+        raise InvalidArgumentError(f"the request cannot be sent as JSON: {exc}") from None
+
+
+def _file_name(name: str) -> str:
+    shown = repr(name) if len(repr(name)) <= 80 else repr(name)[:77] + "..."
+    if _CONTROL.search(name):
+        raise InvalidArgumentError(f"the file name {shown} holds a control character (CR, LF ...)")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(f"the file name {shown} is not valid Unicode text") from None
+    return name
 
 
 def encode_multipart(
@@ -128,8 +165,11 @@ def encode_multipart(
     """Encode files (each sent as form field ``file``) and text fields as multipart/form-data.
 
     The boundary is derived from the content, so the same upload is the same bytes on
-    every run and with either transport.
+    every run and with either transport. A file name (an agent's model may choose it) with
+    a control character, which could end the part's header and start another, raises
+    :class:`InvalidArgumentError`; quotes and backslashes are escaped.
     """
+    files = [(_file_name(name), blob) for name, blob in files]
     digest = hashlib.sha256()
     for name, blob in files:
         digest.update(name.encode("utf-8"))

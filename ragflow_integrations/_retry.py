@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -35,35 +36,50 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """The wait asked for: ``retry-after-ms``, or ``Retry-After`` in seconds or as a date."""
+    """The wait asked for: ``retry-after-ms``, or ``Retry-After`` in seconds or as a date.
+
+    ``None`` when there is none, or when the value is no usable wait (not a number or a
+    date, NaN, infinite, or in the past by more than a clock's skew).
+    """
     raw_ms = _header(headers, "retry-after-ms")
     if raw_ms is not None:
-        try:
-            return float(raw_ms) / 1000.0
-        except ValueError:
-            pass
+        ms = _number(raw_ms)
+        if ms is not None:
+            return _usable(ms / 1000.0)
     raw = _header(headers, "retry-after")
     if raw is None:
         return None
+    seconds = _number(raw)
+    if seconds is not None:
+        return _usable(seconds)
     try:
-        return float(raw)
-    except ValueError:
-        pass
-    parsed = email.utils.parsedate_to_datetime(raw) if raw.strip() else None
-    if parsed is None:
+        parsed = email.utils.parsedate_to_datetime(raw)
+        seconds = parsed.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return parsed.timestamp() - (time.time() if now is None else now)
+    return _usable(max(seconds, 0.0))
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _usable(seconds: float) -> float | None:
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def retry_delay(attempt: int, headers: Mapping[str, str] | None = None) -> float | None:
     """Seconds to wait before retry number ``attempt`` (0-based), or ``None``: do not retry.
 
-    A ``Retry-After`` within :data:`MAX_RETRY_AFTER` is obeyed; a longer one means no retry.
-    Otherwise 0.5 s doubling per attempt, capped at 8 s, less up to 25 % jitter.
+    A usable ``Retry-After`` within :data:`MAX_RETRY_AFTER` is obeyed; a longer one means
+    no retry; an unusable one (NaN, infinite, negative, garbage) is ignored. Otherwise
+    0.5 s doubling per attempt, capped at 8 s, less up to 25 % jitter. The transport
+    also gives up when the wait would outlast the call's deadline.
     """
     asked = retry_after(headers) if headers else None
     if asked is not None:
-        if asked > MAX_RETRY_AFTER:
-            return None
-        return max(asked, 0.0)
+        return asked if asked <= MAX_RETRY_AFTER else None
     return float(min(0.5 * 2**attempt, 8.0) * (1 - 0.25 * random.random()))

@@ -1,28 +1,34 @@
-"""Server-sent events and the answer normaliser.
+"""Server-sent events and the answer normalisers.
 
 :class:`SSEDecoder` turns raw bytes into event payloads, splitting lines on bytes (CR, LF,
 CRLF) so JSON holding U+2028 stays whole. :class:`AnswerAccumulator` turns the events of
 any server version (cumulative answers up to v0.23, deltas with think markers and a
 ``final`` event from v0.24, the ``legacy`` shape of v0.26.1+) into one :class:`Message`
-shape. :class:`OpenAIAccumulator` does the same for the OpenAI-compatible stream.
+shape, telling the shapes apart by the events themselves. :class:`OpenAIAccumulator`
+does the same for the OpenAI-compatible stream. :class:`StreamReader` is what both
+clients do with a streamed answer. Any bytes give items or a :class:`StreamError` that
+keeps what had arrived.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._exceptions import StreamError
+from ._envelope import envelope_code, load_json, unwrap
+from ._exceptions import RAGFlowError, ResponseTooLargeError, StreamError
+from ._http import Request, Response
 from .types._base import fit
 from .types.chunk import Chunk
-from .types.openai import ChatCompletionChunk, Usage
+from .types.openai import ChatCompletion, ChatCompletionChunk, Usage
 from .types.session import Message
 
 __all__ = [
     "AnswerAccumulator",
     "OpenAIAccumulator",
     "SSEDecoder",
+    "StreamReader",
     "normalise_citations",
     "parse_reference",
     "split_think",
@@ -38,12 +44,16 @@ class SSEDecoder:
     """Incremental SSE decoder: feed bytes, get the ``data`` payload of each finished event.
 
     Linear in the bytes fed, however long a line grows across chunks: a partial line is
-    kept as a list of pieces and joined once, when its end arrives.
+    kept as a list of pieces and joined once, when its end arrives. An event larger than
+    ``max_event_size`` raises :class:`ResponseTooLargeError` before it is held in memory.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_size: int | None = None) -> None:
+        self.max_event_size = max_event_size
         self._parts: list[bytes] = []
+        self._pending = 0  # bytes in _parts
         self._data: list[bytes] = []
+        self._size = 0  # bytes in _data
         self._after_cr = False
 
     def feed(self, chunk: bytes) -> list[str]:
@@ -64,12 +74,15 @@ class SSEDecoder:
             if stop < 0:
                 if start < size:
                     self._parts.append(chunk[start:])
+                    self._pending += size - start
+                    self._check(self._pending)
                 return events
             piece = chunk[start:stop]
             if self._parts:
+                self._check(self._pending + len(piece))
                 self._parts.append(piece)
                 piece = b"".join(self._parts)
-                self._parts = []
+                self._parts, self._pending = [], 0
             self._line(piece, events)
             self._after_cr = has_cr and nxt == size and chunk[stop:nxt] == b"\r"
             start = nxt
@@ -79,18 +92,28 @@ class SSEDecoder:
         events: list[str] = []
         if self._parts:
             self._line(b"".join(self._parts), events)
-            self._parts = []
+            self._parts, self._pending = [], 0
         self._line(b"", events)
         return events
+
+    def _check(self, line_size: int) -> None:
+        limit = self.max_event_size
+        if limit is not None and self._size + line_size > limit:
+            raise ResponseTooLargeError(
+                f"a stream event is larger than max_event_size ({limit} bytes)", limit=limit
+            )
 
     def _line(self, line: bytes, events: list[str]) -> None:
         if not line:
             if self._data:
                 events.append(b"\n".join(self._data).decode("utf-8", "replace"))
-                self._data = []
+                self._data, self._size = [], 0
         elif line.startswith(b"data:"):
             value = line[5:]
-            self._data.append(value[1:] if value.startswith(b" ") else value)
+            value = value[1:] if value.startswith(b" ") else value
+            self._check(len(value))
+            self._data.append(value)
+            self._size += len(value) + 1
 
 
 def normalise_citations(text: str) -> str:
@@ -111,34 +134,75 @@ def split_think(text: str) -> tuple[str, str]:
 
 
 def parse_reference(reference: Any) -> list[Chunk]:
-    """The chunks of a ``reference`` (``{"chunks": [...]}`` or a plain list); ``{}`` is none."""
-    if isinstance(reference, dict):
-        chunks = reference.get("chunks") or []
-        if isinstance(chunks, dict):  # agent-style {"0": {...}}
-            chunks = list(chunks.values())
-    elif isinstance(reference, list):
-        chunks = reference
-    else:
-        chunks = []
+    """The chunks of a ``reference`` (``{"chunks": [...]}``, ``{"chunks": {"0": ...}}`` or a
+    plain list); anything else is none.
+    """
+    chunks = reference.get("chunks") if isinstance(reference, dict) else reference
+    if isinstance(chunks, dict):  # agent-style {"0": {...}}
+        chunks = list(chunks.values())
+    if not isinstance(chunks, list):
+        return []
     return [fit(Chunk, c) for c in chunks if isinstance(c, dict)]
 
 
-def _load(payload: str) -> Any:
+def text_of(value: Any) -> str:
+    """A server's text field: a string as is, a number as text, anything else empty."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def optional_text(value: Any) -> str | None:
+    """Like :func:`text_of`, with ``None`` for a value that is not text."""
+    return text_of(value) or None
+
+
+def _snippet(payload: str) -> str:
+    return repr(payload[:200] + ("..." if len(payload) > 200 else ""))
+
+
+def _decode(payload: str, partial: Any) -> Any:
+    """One event's JSON object, or the :class:`StreamError` of an event that is not one."""
     try:
-        return json.loads(payload)
+        event = load_json(payload)
     except ValueError:
-        raise StreamError(f"the stream sent an event that is not JSON: {payload[:200]!r}") from None
+        raise StreamError(
+            f"the stream sent an event that is not JSON: {_snippet(payload)}", partial=partial
+        ) from None
+    if not isinstance(event, dict):
+        raise StreamError(
+            f"the stream sent a {type(event).__name__}, not an object", partial=partial
+        )
+    return event
+
+
+def first_choice(answer: dict[str, Any]) -> dict[str, Any]:
+    """``choices[0]`` of an OpenAI-style answer, or ``{}`` when it has none."""
+    choices = answer.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    return choice if isinstance(choice, dict) else {}
+
+
+def sub_object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """``parent[key]`` when it is an object, else ``{}``."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 class AnswerAccumulator:
     """Turns native completion events into :class:`Message` objects.
 
-    ``cumulative`` says whether the server sends the whole answer in each event (v0.13-v0.23,
-    or ``legacy=True`` on v0.26.1+); otherwise answers are deltas.
+    The events' shape decides how to read them, not the server's version: events that
+    carry a ``final`` flag or think markers (v0.24+) hold deltas; events without them
+    (v0.13-v0.23) hold the whole answer so far. ``cumulative=True`` says the caller asked
+    for the cumulative shape (``legacy=True`` on v0.26.1+, whose events carry ``final``
+    too).
     """
 
-    def __init__(self, *, cumulative: bool) -> None:
-        self.cumulative = cumulative
+    def __init__(self, *, cumulative: bool | None = None) -> None:
+        self.cumulative = cumulative  # None: the first events tell
         self.raw = ""  # the answer text as the server sent it (reasoning included)
         self.content = ""
         self.reasoning = ""
@@ -149,51 +213,65 @@ class AnswerAccumulator:
         self.done = False
         self.last: Message | None = None
 
+    @property
+    def partial(self) -> Message | None:
+        """What has arrived so far (``StreamError.partial``)."""
+        return self.last
+
     def feed(self, payload: str) -> list[Message]:
         """Take one event's payload; return the messages it produces (the last is final)."""
-        event = _load(payload)
-        if not isinstance(event, dict):
-            raise StreamError(f"the stream sent {event!r}, not an object", partial=self.last)
-        code = event.get("code", event.get("retcode", 0))
+        return self.feed_event(_decode(payload, self.partial))
+
+    def feed_event(self, event: dict[str, Any]) -> list[Message]:
+        """Take one decoded event."""
+        raw_code = event.get("code", event.get("retcode", 0))
+        code = 0 if raw_code is None else envelope_code(raw_code)
         data = event.get("data")
-        if code not in (0, None):
-            message = str(event.get("message") or event.get("retmsg") or "")
+        if code != 0:
+            message = text_of(event.get("message") or event.get("retmsg"))
             if not message and isinstance(data, dict):
-                message = str(data.get("answer") or "")
+                message = text_of(data.get("answer"))
             raise StreamError(
-                f"the server reported an error inside the stream: {message} (code {code})",
-                code=int(code) if isinstance(code, int) else None,
+                f"the server reported an error inside the stream: {message or 'no message'} "
+                f"(code {raw_code if code is None else code})",
+                code=code,
                 body=event,
-                partial=self.last,
+                partial=self.partial,
             )
         if data is True or data is None:
             return [self.finish()] if not self.done else []
         if data is False:
-            raise StreamError("the stream ended with data=false", body=event, partial=self.last)
+            raise StreamError("the stream ended with data=false", body=event, partial=self.partial)
         if not isinstance(data, dict):
-            raise StreamError(f"unexpected stream data {data!r}", body=event, partial=self.last)
+            raise StreamError(
+                f"the stream sent data of type {type(data).__name__}, not an object",
+                body=event,
+                partial=self.partial,
+            )
         return self._event(data)
 
     def _event(self, data: dict[str, Any]) -> list[Message]:
-        self.message_id = data.get("id") or self.message_id
-        self.session_id = data.get("session_id") or self.session_id
+        self.message_id = optional_text(data.get("id")) or self.message_id
+        self.session_id = optional_text(data.get("session_id")) or self.session_id
+        if self.cumulative is None and (
+            "final" in data or "start_to_think" in data or "end_to_think" in data
+        ):
+            self.cumulative = False  # the v0.24+ shape
         if data.get("start_to_think"):
             self.thinking = True
             return []
         if data.get("end_to_think"):
             self.thinking = False
             return []
-        answer = data.get("answer")
-        answer = "" if answer is None else str(answer)
+        answer = text_of(data.get("answer"))
         reference = parse_reference(data.get("reference"))
         if reference:
             self.reference = reference
-        final = bool(data.get("final"))
-        if final:
+        if data.get("final") is True:
             out = self._replace(answer) if answer else None
             finished = self.finish()
             return [out, finished] if out is not None and out.delta else [finished]
-        if self.cumulative:
+        if self.cumulative is not False:
             return [self._replace(answer)]
         if not answer:
             return []
@@ -256,43 +334,146 @@ class OpenAIAccumulator:
     def __init__(self) -> None:
         self.done = False
         self.content = ""
+        self.reasoning = ""
+        self.reference: list[Chunk] = []
         self.last: ChatCompletionChunk | None = None
+
+    @property
+    def partial(self) -> ChatCompletion | None:
+        """What has arrived so far, as one answer (``StreamError.partial``)."""
+        last = self.last
+        if last is None:
+            return None
+        return ChatCompletion(
+            id=last.id,
+            model=last.model,
+            content=last.final_content if last.final_content is not None else self.content,
+            reasoning=self.reasoning,
+            reference=list(self.reference),
+            usage=last.usage,
+            finish_reason=last.finish_reason,
+        )
 
     def feed(self, payload: str) -> list[ChatCompletionChunk]:
         """Take one event's payload (``[DONE]`` ends the stream)."""
         if payload.strip() == "[DONE]":
             self.done = True
             return []
-        event = _load(payload)
-        if not isinstance(event, dict):
-            raise StreamError(f"the stream sent {event!r}, not an object", partial=self.last)
+        return self.feed_event(_decode(payload, self.partial))
+
+    def feed_event(self, event: dict[str, Any]) -> list[ChatCompletionChunk]:
+        """Take one decoded event."""
         if "choices" not in event:
-            code = event.get("code")
+            code = envelope_code(event.get("code"))
             raise StreamError(
                 "the server reported an error inside the stream: "
-                f"{event.get('message')} (code {code})",
-                code=code if isinstance(code, int) else None,
+                f"{text_of(event.get('message')) or 'no message'} (code {code})",
+                code=code,
                 body=event,
-                partial=self.last,
+                partial=self.partial,
             )
-        choice = (event.get("choices") or [{}])[0]
-        delta = choice.get("delta") or {}
-        text = delta.get("content") or ""
-        self.content += text
+        choice = first_choice(event)
+        delta = sub_object(choice, "delta")
+        text = text_of(delta.get("content"))
+        reasoning = text_of(delta.get("reasoning_content"))
+        final = delta.get("final_content")
         usage = event.get("usage")
         chunk = ChatCompletionChunk(
-            id=str(event.get("id") or ""),
-            model=str(event.get("model") or ""),
+            id=text_of(event.get("id")),
+            model=text_of(event.get("model")),
             delta=text,
-            reasoning_delta=delta.get("reasoning_content") or "",
+            reasoning_delta=reasoning,
             reference=parse_reference(delta.get("reference")),
-            final_content=(
-                normalise_citations(str(delta["final_content"]))
-                if delta.get("final_content") is not None
-                else None
-            ),
+            final_content=normalise_citations(text_of(final)) if final is not None else None,
             usage=fit(Usage, usage) if isinstance(usage, dict) else None,
-            finish_reason=choice.get("finish_reason"),
+            finish_reason=optional_text(choice.get("finish_reason")),
         )
+        self.content += text
+        self.reasoning += reasoning
+        self.reference = list(chunk.reference) or self.reference
         self.last = chunk
         return [chunk]
+
+
+Accumulator = AnswerAccumulator | OpenAIAccumulator
+
+
+class StreamReader:
+    """One streamed answer, whatever carries its bytes: SSE in, messages or chunks out.
+
+    Both clients use it. Every way a stream can break (a transport failure, an error
+    event, an event that is not JSON or too large, the end without an end marker) raises
+    :class:`StreamError` with ``partial`` holding what had arrived. ``on_event`` is called
+    for each complete event (the transport's idle limit starts again).
+    """
+
+    def __init__(
+        self,
+        req: Request,
+        acc: Accumulator,
+        *,
+        max_event_size: int | None = None,
+        on_event: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.req = req
+        self.acc = acc
+        self.decoder = SSEDecoder(max_event_size)
+        self.on_event = on_event
+
+    @property
+    def done(self) -> bool:
+        """The server's end marker has arrived."""
+        return self.acc.done
+
+    @staticmethod
+    def is_whole(status: int, headers: dict[str, str]) -> bool:
+        """Whether the answer is JSON rather than a stream (an error, or an old server)."""
+        return status >= 400 or "json" in Response(status, headers, b"").content_type
+
+    def whole(self, resp: Response) -> Iterator[Any]:
+        """The items of a JSON answer to a stream request (or its error)."""
+        data = unwrap(resp, self.req)
+        yield from self._guarded(self.acc.feed_event, {"code": 0, "data": data})
+        if isinstance(self.acc, AnswerAccumulator) and not self.acc.done:
+            yield self.acc.finish()
+
+    def feed(self, chunk: bytes) -> Iterator[Any]:
+        """The items completed by these bytes, each as soon as it is decoded."""
+        try:
+            payloads = self.decoder.feed(chunk)
+        except ResponseTooLargeError as exc:
+            raise self.broken(exc) from exc
+        for payload in payloads:
+            self.on_event()
+            yield from self._guarded(self.acc.feed, payload)
+            if self.acc.done:
+                return
+
+    def end(self) -> Iterator[Any]:
+        """The stream's bytes have ended: the last event, or the error of a cut stream."""
+        for payload in self.decoder.flush():
+            yield from self._guarded(self.acc.feed, payload)
+            if self.acc.done:
+                return
+        if not self.acc.done:
+            raise StreamError(
+                f"{self.req.describe()}: the stream ended before the server's end marker",
+                partial=self.acc.partial,
+            )
+
+    def broken(self, exc: RAGFlowError) -> StreamError:
+        """The error for a stream cut short by ``exc`` (a transport failure or a limit)."""
+        reason = getattr(exc, "message", None) or str(exc)
+        return StreamError(
+            f"{self.req.describe()}: the stream broke after part of the answer ({reason})",
+            status_code=getattr(exc, "status_code", None),
+            partial=self.acc.partial,
+        )
+
+    def _guarded(self, feed: Callable[[Any], list[Any]], value: Any) -> list[Any]:
+        try:
+            return feed(value)
+        except StreamError:
+            raise
+        except RAGFlowError as exc:  # a reference that does not fit the model, say
+            raise self.broken(exc) from exc

@@ -59,6 +59,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias, get_args
 
+from ._dialect import FEATURES, Dialect
+from ._exceptions import InvalidArgumentError
+
 __all__ = [
     "METADATA_CONDITION_SINCE",
     "And",
@@ -97,8 +100,12 @@ Op = Literal[
 _OPS: frozenset[str] = frozenset(get_args(Op))
 
 
-class UnsupportedFilterError(ValueError):
-    """A filter this module cannot express or evaluate; the message names the culprit."""
+class UnsupportedFilterError(InvalidArgumentError):
+    """A filter this module cannot express or evaluate; the message names the culprit.
+
+    An :class:`~ragflow_integrations.InvalidArgumentError` (so a ``RAGFlowError`` and a
+    ``ValueError``).
+    """
 
 
 @dataclass(frozen=True)
@@ -479,10 +486,8 @@ def _matches(expr: FilterExpr, meta: Mapping[str, Any]) -> bool:
 
 # -- server route ----------------------------------------------------------------------
 
-METADATA_CONDITION_SINCE = (0, 20, 5)
+METADATA_CONDITION_SINCE = FEATURES["metadata_condition"]
 """The first server version that reads ``metadata_condition``."""
-_EXACT_SINCE = (0, 26, 2)  # exact combination and an unbounded scan
-_FULL_SINCE = (0, 27, 0)  # per-entry value reset, literal_eval of both sides or neither
 
 _SERVER_OP: dict[str, str] = {
     "eq": "is",
@@ -505,16 +510,14 @@ def _is_number_literal(text: str) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and text == text.lower()
 
 
-def _server_item(
-    key: str, op: str, value: Any, version: tuple[int, int, int]
-) -> dict[str, Any] | None:
+def _server_item(key: str, op: str, value: Any, d: Dialect) -> dict[str, Any] | None:
     if op == "not_empty":
         return {"name": key, "comparison_operator": "not empty", "value": ""}
     if op not in _SERVER_OP or value is None:
         return None
     wire = _wire(value)
     if (
-        version < _FULL_SINCE
+        not d.has("metadata_condition_comparisons")
         and op in _COMPARE
         # v0.26: numeric `is` only (value rewritten across entries, one-sided literal_eval)
         and (op != "eq" or isinstance(value, bool) or not _is_number_literal(wire))
@@ -523,9 +526,7 @@ def _server_item(
     return {"name": key, "comparison_operator": _SERVER_OP[op], "value": wire}
 
 
-def _server_items(
-    cond: Condition, version: tuple[int, int, int], *, in_or: bool
-) -> list[dict[str, Any]] | None:
+def _server_items(cond: Condition, d: Dialect, *, in_or: bool) -> list[dict[str, Any]] | None:
     if cond.op == "in":
         values = list(cond.value)
         if len(values) > 1 and not in_or:
@@ -534,12 +535,12 @@ def _server_items(
             return None  # an And with an always-false member
         out = []
         for value in values:
-            item = _server_item(cond.key, "eq", value, version)
+            item = _server_item(cond.key, "eq", value, d)
             if item is None:
                 return None
             out.append(item)
         return out
-    item = _server_item(cond.key, cond.op, cond.value, version)
+    item = _server_item(cond.key, cond.op, cond.value, d)
     return None if item is None else [item]
 
 
@@ -557,8 +558,8 @@ def to_metadata_condition(
     """
     simple = simplify(parse_filter(expr))
     _validate(simple)
-    version = (server_version[0], server_version[1], server_version[2])
-    if version < _EXACT_SINCE:
+    d = Dialect((server_version[0], server_version[1], server_version[2]))
+    if not d.has("exact_metadata_condition"):
         return None
     members: list[Condition]
     if isinstance(simple, Condition):  # a lone `in` is an Or of `is`
@@ -572,7 +573,7 @@ def to_metadata_condition(
         return None
     conditions: list[dict[str, Any]] = []
     for cond in members:
-        items = _server_items(cond, version, in_or=in_or)
+        items = _server_items(cond, d, in_or=in_or)
         if items is None:
             return None
         conditions.extend(items)
@@ -610,7 +611,8 @@ def plan_filter(
     _validate(simple)
     if isinstance(simple, And) and not simple.children:
         return FilterPlan(metadata_condition=None, local=None)
-    if not document_ids_given and tuple(server_version) >= METADATA_CONDITION_SINCE:
+    d = Dialect((server_version[0], server_version[1], server_version[2]))
+    if not document_ids_given and d.has("metadata_condition"):
         condition = to_metadata_condition(simple, server_version=server_version)
         if condition is not None:
             return FilterPlan(metadata_condition=condition, local=None)

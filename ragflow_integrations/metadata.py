@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._exceptions import InvalidArgumentError
-from .types.chunk import PROVENANCE_KEYS, Chunk
+from .types.chunk import PROVENANCE_KEYS, ChunkFields
 from .types.document import DocumentFields
 
 __all__ = [
@@ -112,7 +112,7 @@ def document_keys(doc: DocumentFields, dataset_name: str | None = None) -> dict[
     return {k: v for k, v in keys.items() if v is not None and v != ""}
 
 
-def chunk_keys(chunk: Chunk) -> dict[str, Any]:
+def chunk_keys(chunk: ChunkFields) -> dict[str, Any]:
     """RAGFlow's keys of a chunk (:data:`CHUNK_KEYS` the server sent a value for)."""
     keys = chunk.provenance()
     source_id = source_id_of(chunk.document_metadata)
@@ -122,7 +122,7 @@ def chunk_keys(chunk: Chunk) -> dict[str, Any]:
 
 
 def chunk_metadata(
-    chunk: Chunk,
+    chunk: ChunkFields,
     document: DocumentFields | None = None,
     dataset_name: str | None = None,
     **keys: Any,

@@ -114,22 +114,24 @@ def _serialize_requests_under_vcr(
 def sent_requests(monkeypatch: pytest.MonkeyPatch) -> list[Request]:
     """Every request the client's transports send, in order (sync and async)."""
     sent: list[Request] = []
-    for cls in (SyncTransport, AsyncTransport):
-        for name in ("send", "stream"):
-            original = getattr(cls, name)
-            if cls is SyncTransport:
 
-                def wrapper(self: Any, req: Request, _o: Any = original) -> Any:
-                    sent.append(req)
-                    return _o(self, req)
+    def sync_wrapper(original: Any) -> Any:
+        def send(self: Any, req: Request, *args: Any, **kwargs: Any) -> Any:
+            sent.append(req)
+            return original(self, req, *args, **kwargs)
 
-            else:
+        return send
 
-                async def wrapper(self: Any, req: Request, _o: Any = original) -> Any:
-                    sent.append(req)
-                    return await _o(self, req)
+    def async_wrapper(original: Any) -> Any:
+        async def send(self: Any, req: Request, *args: Any, **kwargs: Any) -> Any:
+            sent.append(req)
+            return await original(self, req, *args, **kwargs)
 
-            monkeypatch.setattr(cls, name, wrapper)
+        return send
+
+    for name in ("send", "stream"):
+        monkeypatch.setattr(SyncTransport, name, sync_wrapper(getattr(SyncTransport, name)))
+        monkeypatch.setattr(AsyncTransport, name, async_wrapper(getattr(AsyncTransport, name)))
     return sent
 
 
@@ -139,7 +141,7 @@ def no_sync_io(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     async code must be natively async, not sync code in a thread.
     """
 
-    def refuse(self: Any, req: Request) -> Any:
+    def refuse(self: Any, req: Request, *args: Any, **kwargs: Any) -> Any:
         raise AssertionError(f"{req.describe()} went through the sync transport")
 
     def arm() -> None:

@@ -45,7 +45,10 @@ def flag(value: bool) -> str:
 
 
 def query(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Query parameters without ``None`` values; lists repeat the key; bools via :func:`flag`."""
+    """Query parameters without ``None`` values; lists repeat the key; bools via :func:`flag`.
+
+    A value that is not valid Unicode (a lone surrogate) raises :class:`InvalidArgumentError`.
+    """
     out: list[tuple[str, str]] = []
     for key, value in params.items():
         if value is None:
@@ -56,6 +59,11 @@ def query(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
             out.extend((key, str(v)) for v in value)
         else:
             out.append((key, str(value)))
+    for key, text in out:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidArgumentError(f"{key} is not valid Unicode text") from None
     return tuple(out)
 
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from .._dialect import Dialect
+from .._envelope import load_json, unwrap
 from .._exceptions import InvalidArgumentError
 from .._http import Request, path
-from .._streaming import AnswerAccumulator, normalise_citations, parse_reference, split_think
+from .._streaming import (
+    AnswerAccumulator,
+    first_choice,
+    normalise_citations,
+    optional_text,
+    parse_reference,
+    split_think,
+    sub_object,
+    text_of,
+)
 from ..types._base import fit
 from ..types.openai import ChatCompletion, Usage
 from ..types.session import Message
 from . import sessions
 from ._core import Op, call, expect_dict
 
-__all__ = ["ask", "ask_request", "openai_request", "parse_openai"]
+__all__ = ["ask", "ask_request", "openai_answer", "openai_request", "parse_openai"]
 
 
 def _history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -74,14 +84,14 @@ def history_for(d: Dialect, chat_id: str, session_id: str) -> Op[list[dict[str, 
 def message_from_answer(data: Any, req: Request) -> Message:
     """A whole answer (``stream: false``) as a :class:`Message`."""
     data = expect_dict(data, req)
-    reasoning, text = split_think(str(data.get("answer") or ""))
+    reasoning, text = split_think(text_of(data.get("answer")))
     return Message(
         content=normalise_citations(text),
         delta=normalise_citations(text),
         reasoning=reasoning,
         reference=parse_reference(data.get("reference")),
-        id=data.get("id"),
-        session_id=data.get("session_id"),
+        id=optional_text(data.get("id")),
+        session_id=optional_text(data.get("session_id")),
         final=True,
     )
 
@@ -95,7 +105,7 @@ def ask(
     data = yield from call(req)
     if isinstance(data, str) and data.startswith("data:"):
         # 0.17-0.19 answer a session-less call with the raw SSE text; decode it.
-        acc = AnswerAccumulator(cumulative=True)
+        acc = AnswerAccumulator()
         messages = [
             m for line in data.split("\n\n") if line.startswith("data:") for m in acc.feed(line[5:])
         ]
@@ -103,9 +113,11 @@ def ask(
     return message_from_answer(data, req)
 
 
-def stream_accumulator(d: Dialect, extra: dict[str, Any]) -> AnswerAccumulator:
-    """The normaliser for this version's stream (``legacy=True`` brings back cumulative)."""
-    return AnswerAccumulator(cumulative=d.cumulative_stream or bool(extra.get("legacy")))
+def stream_accumulator(extra: dict[str, Any]) -> AnswerAccumulator:
+    """The normaliser for a stream: the events' shape tells cumulative from delta, except
+    that ``legacy=True`` asks for the cumulative shape (whose events look like deltas').
+    """
+    return AnswerAccumulator(cumulative=True if extra.get("legacy") else None)
 
 
 _GENERATION = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens")
@@ -130,11 +142,11 @@ def openai_request(
     body: dict[str, Any] = {"model": model or "model", "messages": messages, "stream": stream}
     if model and model != "model":
         d.require("unified_completions", "a model override")
+    # extra_body is read from v0.20 and ignored before, so it is always sent: a server
+    # detected as older than it is still sends its references.
     extra_body: dict[str, Any] = dict(generation.pop("extra_body", None) or {})
-    if d.has("bracket_citations"):  # extra_body is read from v0.20
-        extra_body.setdefault("reference", reference)
-    if extra_body:
-        body["extra_body"] = extra_body
+    extra_body.setdefault("reference", reference)
+    body["extra_body"] = extra_body
     for key in list(generation):
         if key in _GENERATION:
             d.require("openai_generation_config", f"the generation option {key!r}")
@@ -155,20 +167,34 @@ def openai_request(
     )
 
 
+def openai_answer(req: Request) -> Op[ChatCompletion]:
+    """Send a non-stream OpenAI-compatible request and read its answer (or its error)."""
+    resp = yield req
+    if resp.status < 400:
+        try:
+            raw = load_json(resp.body)
+        except ValueError:
+            raw = None
+        if isinstance(raw, dict) and "choices" in raw:
+            return parse_openai(raw, req)
+    unwrap(resp, req)
+    return parse_openai({}, req)
+
+
 def parse_openai(raw: Any, req: Request) -> ChatCompletion:
     """A non-stream OpenAI-compatible answer."""
     raw = expect_dict(raw, req)
-    choice = (raw.get("choices") or [{}])[0]
-    message = choice.get("message") or {}
-    reasoning = message.get("reasoning_content") or ""
-    think, content = split_think(str(message.get("content") or ""))
+    choice = first_choice(raw)
+    message = sub_object(choice, "message")
+    reasoning = text_of(message.get("reasoning_content"))
+    think, content = split_think(text_of(message.get("content")))
     usage = raw.get("usage")
     return ChatCompletion(
-        id=str(raw.get("id") or ""),
-        model=str(raw.get("model") or ""),
+        id=text_of(raw.get("id")),
+        model=text_of(raw.get("model")),
         content=normalise_citations(content),
         reasoning=reasoning or think,
         reference=parse_reference(message.get("reference")),
         usage=fit(Usage, usage) if isinstance(usage, dict) else None,
-        finish_reason=choice.get("finish_reason"),
+        finish_reason=optional_text(choice.get("finish_reason")),
     )

@@ -9,11 +9,14 @@ from .._dialect import Dialect
 from .._envelope import unwrap
 from .._exceptions import InvalidArgumentError, NotFoundError
 from .._http import Request, encode_multipart, path
+from ..types._base import fit
+from ..types.document import DocumentFields
 from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, query
 
 __all__ = [
     "by_ids",
     "cancel_parse",
+    "cancel_running",
     "delete",
     "download",
     "list_page",
@@ -224,3 +227,14 @@ def cancel_parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[Non
     )
     yield from call(req)
     return None
+
+
+def cancel_running(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[None]:
+    """Stop parsing those of these documents that are being parsed; the rest are left alone."""
+    wanted = set(document_ids)
+    running = [
+        doc["id"]
+        for doc in (yield from list_window(d, dataset_id, 0, None))
+        if doc.get("id") in wanted and fit(DocumentFields, doc).run == "RUNNING"
+    ]
+    yield from cancel_parse(d, dataset_id, running)

@@ -6,10 +6,12 @@ from typing import Any
 
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError, NotFoundError
+from ..types._base import fit
+from ..types.document import DocumentFields
 from . import datasets, documents
 from ._core import Op
 
-__all__ = ["all_datasets", "find_document", "locate_documents"]
+__all__ = ["all_datasets", "cancel_anywhere", "find_document", "locate_documents", "parse_anywhere"]
 
 
 def all_datasets(d: Dialect) -> Op[list[dict[str, Any]]]:
@@ -57,3 +59,16 @@ def locate_documents(d: Dialect, ids: list[str]) -> Op[dict[str, list[dict[str, 
     if wanted:
         raise NotFoundError(f"no dataset holds the documents {sorted(wanted)}")
     return found
+
+
+def parse_anywhere(d: Dialect, ids: list[str]) -> Op[None]:
+    """Start parsing documents by id, in whichever datasets hold them."""
+    for dataset_id, docs in (yield from locate_documents(d, ids)).items():
+        yield from documents.parse(d, dataset_id, [doc["id"] for doc in docs])
+
+
+def cancel_anywhere(d: Dialect, ids: list[str]) -> Op[None]:
+    """Stop parsing documents by id, wherever they are; those not being parsed are left alone."""
+    for dataset_id, docs in (yield from locate_documents(d, ids)).items():
+        running = [doc["id"] for doc in docs if fit(DocumentFields, doc).run == "RUNNING"]
+        yield from documents.cancel_parse(d, dataset_id, running)

@@ -8,7 +8,7 @@ from .._dialect import Dialect
 from .._exceptions import APIStatusError, InvalidArgumentError
 from .._http import Request
 from ..types._base import fit
-from ..types.chunk import Chunk
+from ..types.chunk import ChunkFields
 from . import documents
 from ._core import Op, call, expect_dict, expect_list
 
@@ -61,7 +61,7 @@ def _page(
     page: int,
     page_size: int,
     options: dict[str, Any],
-) -> Op[list[Chunk]]:
+) -> Op[list[dict[str, Any]]]:
     body = _body(d, question, dataset_ids, document_ids, page, page_size, options)
     req = Request("POST", "/retrieval", "retrieve chunks", json=body)
     try:
@@ -74,7 +74,7 @@ def _page(
     if data is None:
         return []
     chunks = expect_list(expect_dict(data, req), req, "chunks")
-    return [fit(Chunk, c) for c in chunks if isinstance(c, dict)]
+    return [c for c in chunks if isinstance(c, dict)]
 
 
 def retrieve(
@@ -88,20 +88,20 @@ def retrieve(
     filter: Any = None,
     document_metadata: bool = False,
     **options: Any,
-) -> Op[list[Chunk]]:
-    """Retrieve chunks; ``filter`` (a dict or :mod:`ragflow_integrations.filters` expression)
-    is answered exactly on every server version. With ``document_metadata`` each chunk's
-    :attr:`~Chunk.document_metadata` holds its document's ``meta_fields``: sent along by
-    the server where it can (``reference_metadata``, v0.25.2+), otherwise read once per
-    distinct document.
+) -> Op[list[dict[str, Any]]]:
+    """Retrieve chunks (as the server sent them); ``filter`` (a dict or a
+    :mod:`ragflow_integrations.filters` expression) is answered exactly on every version.
+    With ``document_metadata`` each chunk's ``document_metadata`` holds its document's
+    ``meta_fields``: sent along by the server where it can (``reference_metadata``,
+    v0.25.2+), otherwise read once per distinct document.
     """
     chunks = yield from _retrieve(
         d, question, dataset_ids, document_ids, page, page_size, filter, document_metadata, options
     )
     if document_metadata and d.has("reference_metadata"):
         for chunk in chunks:  # the server leaves out documents without metadata
-            if chunk.document_metadata is None:
-                chunk.document_metadata = {}
+            if chunk.get("document_metadata") is None:
+                chunk["document_metadata"] = {}
     elif document_metadata:
         yield from _fill_document_metadata(d, chunks)
     return chunks
@@ -117,7 +117,7 @@ def _retrieve(
     filter: Any,
     document_metadata: bool,
     options: dict[str, Any],
-) -> Op[list[Chunk]]:
+) -> Op[list[dict[str, Any]]]:
     if not dataset_ids:
         raise InvalidArgumentError("retrieval needs at least one dataset id")
     if page < 1 or page_size < 1:
@@ -142,7 +142,7 @@ def _retrieve(
     if cap is None or page_size <= cap:
         return (yield from _page(d, question, dataset_ids, document_ids, page, page_size, options))
     # Above the cap: read the caller's window in pages the server accepts.
-    start, out = (page - 1) * page_size, list[Chunk]()
+    start, out = (page - 1) * page_size, list[dict[str, Any]]()
     server_page = start // cap + 1
     skip = start - (server_page - 1) * cap
     while len(out) < page_size:
@@ -155,19 +155,23 @@ def _retrieve(
     return out[:page_size]
 
 
-def _fill_document_metadata(d: Dialect, chunks: list[Chunk]) -> Op[None]:
+def _fill_document_metadata(d: Dialect, chunks: list[dict[str, Any]]) -> Op[None]:
     """Set each chunk's ``document_metadata``, reading what the server did not send."""
+    missing = [
+        (chunk, fit(ChunkFields, chunk))
+        for chunk in chunks
+        if chunk.get("document_metadata") is None
+    ]
     wanted: dict[str, set[str]] = {}
-    for chunk in chunks:
-        if chunk.document_metadata is None and chunk.document_id and chunk.dataset_id:
-            wanted.setdefault(chunk.dataset_id, set()).add(chunk.document_id)
+    for _, fields in missing:
+        if fields.document_id and fields.dataset_id:
+            wanted.setdefault(fields.dataset_id, set()).add(fields.document_id)
     metas: dict[str, dict[str, Any]] = {}
     for dataset_id, ids in wanted.items():
         for doc in (yield from documents.by_ids(d, dataset_id, sorted(ids))):
             metas[doc["id"]] = doc.get("meta_fields") or {}
-    for chunk in chunks:
-        if chunk.document_metadata is None:
-            chunk.document_metadata = dict(metas.get(chunk.document_id, {}))
+    for chunk, fields in missing:
+        chunk["document_metadata"] = dict(metas.get(fields.document_id, {}))
 
 
 def _matching_documents(

@@ -1,7 +1,7 @@
 """The models the client returns."""
 
 from .chat import LLM, AsyncChat, Chat, Prompt
-from .chunk import Chunk
+from .chunk import AsyncChunk, Chunk
 from .dataset import AsyncDataSet, DataSet
 from .document import AsyncDocument, Document
 from .ingest import IngestedDocument, IngestItem, IngestProgress, IngestResult
@@ -11,6 +11,7 @@ from .session import AsyncSession, Message, Session
 __all__ = [
     "LLM",
     "AsyncChat",
+    "AsyncChunk",
     "AsyncDataSet",
     "AsyncDocument",
     "AsyncSession",

@@ -12,18 +12,25 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def fit(cls: type[M], data: Any) -> M:
-    """Validate a server object; a shape that does not fit is an ``APIResponseValidationError``."""
+    """Validate a server object; a shape that does not fit is an ``APIResponseValidationError``.
+
+    Whatever a validator raises on hostile values (not only pydantic's ``ValidationError``)
+    is reported the same way.
+    """
+    from .._exceptions import APIResponseValidationError
+
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        from .._exceptions import APIResponseValidationError
-
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc'])[:80] or 'value'}: {e['msg']}"
+            for e in exc.errors()[:5]
         )
-        raise APIResponseValidationError(
-            f"the server sent a {cls.__name__} that does not fit: {problems}", body=data
-        ) from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        problems = f"{type(exc).__name__}: {str(exc)[:200]}"
+    raise APIResponseValidationError(
+        f"the server sent a {cls.__name__} that does not fit: {problems}", body=data
+    )
 
 
 class RAGFlowModel(BaseModel):
@@ -34,6 +41,14 @@ class RAGFlowModel(BaseModel):
     _client: Any = PrivateAttr(default=None)
     _saved: dict[str, Any] = PrivateAttr(default_factory=dict)
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickle without the client (it holds the API key): an unpickled model is unbound."""
+        state = super().__getstate__()
+        private = state.get("__pydantic_private__")
+        if private and private.get("_client") is not None:
+            state = {**state, "__pydantic_private__": {**private, "_client": None}}
+        return state
+
     def _bind(self, client: Any) -> None:
         """Attach the client that methods of this object use, and remember the saved state."""
         self._client = client
@@ -41,9 +56,12 @@ class RAGFlowModel(BaseModel):
 
     def _bound(self) -> Any:
         if self._client is None:
-            raise RuntimeError(
+            from .._exceptions import RAGFlowConfigError
+
+            raise RAGFlowConfigError(
                 f"this {type(self).__name__} is not attached to a client; "
-                "get it from RAGFlow or AsyncRAGFlow to call its methods"
+                "get it from RAGFlow or AsyncRAGFlow to call its methods (a model built "
+                "by hand, or unpickled, has none)"
             )
         return self._client
 

@@ -105,7 +105,9 @@ class ChatFields(RAGFlowModel):
         data = dict(data)
         if not data.get("dataset_ids"):
             if isinstance(data.get("datasets"), list):  # list replies up to v0.24
-                data["dataset_ids"] = [d["id"] for d in data["datasets"] if isinstance(d, dict)]
+                data["dataset_ids"] = [
+                    d["id"] for d in data["datasets"] if isinstance(d, dict) and "id" in d
+                ]
             elif isinstance(data.get("kb_ids"), list):
                 data["dataset_ids"] = data["kb_ids"]
         if data.get("dataset_ids") is None:
@@ -180,6 +182,15 @@ class Chat(ChatFields):
 
 class AsyncChat(ChatFields):
     """A chat assistant from :class:`~ragflow_integrations.AsyncRAGFlow`; methods are coroutines."""
+
+    async def update(self, update_message: dict[str, Any]) -> None:
+        """Update the assistant (see :meth:`Chat.update`)."""
+        await self._bound()._update_chat(self, dict(update_message))
+
+    async def delete(self) -> bool:
+        """Delete this chat assistant."""
+        await self._bound().delete_chats(ids=[self.id])
+        return True
 
     async def create_session(
         self, name: str = "New session", user_id: str | None = None

@@ -8,7 +8,7 @@ from pydantic import AliasChoices, Field, field_validator
 
 from ._base import RAGFlowModel, first_of
 
-__all__ = ["PROVENANCE_KEYS", "Chunk"]
+__all__ = ["PROVENANCE_KEYS", "AsyncChunk", "Chunk", "ChunkFields"]
 
 PROVENANCE_KEYS: tuple[str, ...] = (
     "document_id",
@@ -29,8 +29,8 @@ source document's own metadata, :attr:`Chunk.document_metadata`, is laid out by
 :mod:`ragflow_integrations.metadata`)."""
 
 
-class Chunk(RAGFlowModel):
-    """A chunk of a document. Retrieval and references fill the score fields.
+class ChunkFields(RAGFlowModel):
+    """The fields of a chunk. Retrieval and references fill the score fields.
 
     Field names follow the newest server; older names (``kb_id``, ``docnm_kwd``,
     ``document_keyword``, ``img_id``, ``important_kwd``, ``content_with_weight``) are accepted.
@@ -85,6 +85,8 @@ class Chunk(RAGFlowModel):
         # Text-only chunks come with [] or [""].
         if not value:
             return []
+        if not isinstance(value, list):
+            return value  # not a list: the field's own validation reports it
         return [p for p in value if p not in ("", None)]
 
     @field_validator("important_keywords", "questions", mode="before")
@@ -115,9 +117,16 @@ class Chunk(RAGFlowModel):
         """The draft API's name for :attr:`dataset_id`."""
         return self.dataset_id
 
+
+_UPDATABLE = ("content", "important_keywords", "available", "questions")
+
+
+class Chunk(ChunkFields):
+    """A chunk of a document, with the draft API's and the released SDK's methods."""
+
     def save(self) -> bool:
         """Send the fields changed since the server last sent this chunk; ``True`` on success."""
-        changes = self._changes(("content", "important_keywords", "available", "questions"))
+        changes = self._changes(_UPDATABLE)
         if changes:
             self._bound()._update_chunk(self, changes)
         return True
@@ -129,4 +138,24 @@ class Chunk(RAGFlowModel):
     def delete(self) -> bool:
         """Delete this chunk; ``True`` on success."""
         self._bound()._delete_chunks(self.dataset_id, self.document_id, [self.id])
+        return True
+
+
+class AsyncChunk(ChunkFields):
+    """A chunk from :class:`~ragflow_integrations.AsyncRAGFlow`; methods are coroutines."""
+
+    async def save(self) -> bool:
+        """Send the fields changed since the server last sent this chunk; ``True`` on success."""
+        changes = self._changes(_UPDATABLE)
+        if changes:
+            await self._bound()._update_chunk(self, changes)
+        return True
+
+    async def update(self, update_message: dict[str, Any]) -> None:
+        """Update ``content``, ``important_keywords``, ``available`` or ``questions``."""
+        await self._bound()._update_chunk(self, dict(update_message))
+
+    async def delete(self) -> bool:
+        """Delete this chunk; ``True`` on success."""
+        await self._bound()._delete_chunks(self.dataset_id, self.document_id, [self.id])
         return True

@@ -195,6 +195,24 @@ class AsyncDataSet(DatasetFields):
         """Update settings (see :meth:`DataSet.update`)."""
         await self._bound()._update_dataset(self, dict(update_message))
 
+    async def save(self) -> bool:
+        """Send the settings changed on this object since the server last sent it."""
+        changes = self._changes(_UPDATABLE)
+        if changes:
+            await self._bound()._update_dataset(self, changes)
+        return True
+
+    async def delete(self) -> bool:
+        """Delete this dataset."""
+        await self._bound().delete_datasets(ids=[self.id])
+        return True
+
+    async def list_docs(
+        self, keywords: str | None = None, offset: int = 0, limit: int = -1
+    ) -> list[AsyncDocument]:
+        """Documents from record ``offset``, at most ``limit`` of them (-1: all): the draft API."""
+        return await self._bound()._list_docs_window(self.id, keywords, offset, limit)  # type: ignore[no-any-return]
+
     async def upload_documents(self, document_list: list[dict[str, Any]]) -> list[AsyncDocument]:
         """Upload ``[{"display_name": name, "blob": bytes}, ...]``."""
         return await self._bound()._upload_documents(self.id, document_list)  # type: ignore[no-any-return]
@@ -212,3 +230,7 @@ class AsyncDataSet(DatasetFields):
     async def ingest(self, items: Iterable[IngestSource], **options: Any) -> IngestResult:
         """Ingest many documents into this dataset (see :meth:`AsyncRAGFlow.ingest`)."""
         return await self._bound().ingest(self, items, **options)  # type: ignore[no-any-return]
+
+    async def async_cancel_parse_documents(self, document_ids: list[str]) -> None:
+        """Stop parsing these documents (those not being parsed are left alone)."""
+        await self._bound()._cancel_parse(self.id, document_ids)

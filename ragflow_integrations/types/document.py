@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, field_validator
 from ._base import RAGFlowModel, first_of
 
 if TYPE_CHECKING:
-    from .chunk import Chunk
+    from .chunk import AsyncChunk, Chunk
 
 __all__ = ["RUN_STATES", "AsyncDocument", "Document", "DocumentFields"]
 
@@ -199,25 +199,79 @@ class Document(DocumentFields):
 class AsyncDocument(DocumentFields):
     """A document from :class:`~ragflow_integrations.AsyncRAGFlow`; methods are coroutines."""
 
+    async def update(self, update_message: dict[str, Any]) -> None:
+        """Update the document (see :meth:`Document.update`)."""
+        await self._bound()._update_document(self, dict(update_message))
+
+    async def save(self) -> bool:
+        """Send the attributes changed on this object; ``True`` on success."""
+        changes = self._changes(_UPDATABLE)
+        if changes:
+            await self._bound()._update_document(self, changes)
+        return True
+
+    async def download(self) -> bytes:
+        """The document's original file."""
+        return await self._bound()._download_document(self.dataset_id, self.id)  # type: ignore[no-any-return]
+
+    async def delete(self) -> bool:
+        """Delete this document; ``True`` on success."""
+        await self._bound()._delete_documents(self.dataset_id, [self.id])
+        return True
+
+    async def async_parse(self) -> None:
+        """Start parsing this document."""
+        await self._bound()._parse_documents(self.dataset_id, [self.id])
+
+    async def cancel_parse(self) -> None:
+        """Stop parsing this document, if it is being parsed."""
+        await self._bound()._cancel_parse(self.dataset_id, [self.id])
+
+    def join(
+        self, interval: float = 15, timeout: float = 3600
+    ) -> AsyncIterator[tuple[float, str]]:
+        """Wait for parsing to end: ``async for progress, message in doc.join(): ...``
+        (see :meth:`Document.join`).
+        """
+        return self._bound()._join(self, interval, timeout)  # type: ignore[no-any-return]
+
+    async def add_chunk(
+        self,
+        content: str,
+        important_keywords: list[str] | None = None,
+        questions: list[str] | None = None,
+    ) -> AsyncChunk:
+        """Add a chunk by hand."""
+        return await self._bound()._add_chunk(self, content, important_keywords, questions)  # type: ignore[no-any-return]
+
     async def list_chunks(
-        self, keywords: str | None = None, page: int = 1, page_size: int = 30, id: str | None = None
-    ) -> list[Chunk]:
-        """One page of this document's chunks."""
-        chunks: list[Chunk] = await self._bound()._list_chunks(
+        self,
+        keywords: str | None = None,
+        page: int = 1,
+        page_size: int = 30,
+        id: str | None = None,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> list[AsyncChunk]:
+        """One page of this document's chunks (``offset``/``limit``: the draft's record window)."""
+        if offset is not None or limit is not None:
+            return await self._bound()._list_chunks_window(  # type: ignore[no-any-return]
+                self, keywords, offset or 0, -1 if limit is None else limit, id
+            )
+        chunks: list[AsyncChunk] = await self._bound()._list_chunks(
             self, keywords=keywords, page=page, page_size=page_size, id=id
         )
         return chunks
 
     def iter_chunks(
         self, page_size: int = 100, keywords: str | None = None
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncIterator[AsyncChunk]:
         """Every chunk, one page at a time."""
         return self._bound()._iter_chunks(self, page_size=page_size, keywords=keywords)  # type: ignore[no-any-return]
 
-    async def download(self) -> bytes:
-        """The document's original file."""
-        return await self._bound()._download_document(self.dataset_id, self.id)  # type: ignore[no-any-return]
-
-    async def async_parse(self) -> None:
-        """Start parsing this document."""
-        await self._bound()._parse_documents(self.dataset_id, [self.id])
+    async def delete_chunks(
+        self, ids: list[str] | None = None, *, delete_all: bool = False
+    ) -> None:
+        """Delete the named chunks (see :meth:`Document.delete_chunks`)."""
+        await self._bound()._delete_chunks(self.dataset_id, self.id, ids, delete_all=delete_all)

@@ -11,10 +11,10 @@ import pytest
 
 from ragflow_integrations import (
     AsyncChat,
+    AsyncChunk,
     AsyncDataSet,
     AsyncRAGFlow,
     AsyncSession,
-    Chunk,
     Message,
     NotFoundError,
 )
@@ -60,7 +60,7 @@ async def test_retrieval(arag: AsyncRAGFlow, env: Seeded) -> None:
         page_size=3,
         similarity_threshold=0.0,
     )
-    assert hits and all(isinstance(h, Chunk) and h.similarity is not None for h in hits)
+    assert hits and all(isinstance(h, AsyncChunk) and h.similarity is not None for h in hits)
     assert hits[0].dataset_id == env.dataset_id
     same = await arag.retrieval(
         "What is a chunk method?", [env.dataset_id], limit=3, similarity_threshold=0.0

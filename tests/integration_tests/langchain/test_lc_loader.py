@@ -85,7 +85,7 @@ def test_loader_shares_an_existing_client(seeded: Seeded, monkeypatch: pytest.Mo
         through_rag: list[str] = []
         send = rag._transport.send
         monkeypatch.setattr(
-            rag._transport, "send", lambda req: through_rag.append(req.path) or send(req)
+            rag._transport, "send", lambda req, *a: through_rag.append(req.path) or send(req, *a)
         )
         monkeypatch.setattr(RAGFlow, "__init__", lambda *a, **k: pytest.fail("a new client"))
         docs = RAGFlowLoader(seeded.dataset_id, document_ids=seeded.document_ids[:1], client=rag)

@@ -40,7 +40,7 @@ def test_document_metadata_is_sent_along_from_v0_25_2() -> None:
     op = retrieval.retrieve(Dialect.of("v0.25.2"), "q", ["ds"], document_metadata=True)
     found, sent = run(op, answer)
     assert len(sent) == 1
-    assert [c.document_metadata for c in found] == [{"a": 1}, {}, {}]
+    assert [c["document_metadata"] for c in found] == [{"a": 1}, {}, {}]
 
 
 @pytest.mark.parametrize(("version", "lists"), [("v0.20", 2), ("v0.25.1", 1)])
@@ -57,7 +57,7 @@ def test_document_metadata_is_read_once_per_distinct_document(version: str, list
     op = retrieval.retrieve(Dialect.of(version), "q", ["ds"], document_metadata=True)
     found, sent = run(op, answer)
     assert len(sent) == 1 + lists
-    assert [c.document_metadata for c in found] == [{"author": "alice"}, {}, {"author": "alice"}]
+    assert [c["document_metadata"] for c in found] == [{"author": "alice"}, {}, {"author": "alice"}]
 
 
 def test_a_tenant_without_an_index_retrieves_nothing() -> None:

@@ -101,7 +101,7 @@ def test_model_list_answers_for_its_single_item() -> None:
 
 
 def test_unbound_models_say_so() -> None:
-    with pytest.raises(RuntimeError, match="not attached to a client"):
+    with pytest.raises(RAGFlowConfigError, match="not attached to a client"):
         DataSet(id="k").update({"name": "x"})
 
 

@@ -2,75 +2,24 @@
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
 from ragflow_integrations import (
     APIConnectionError,
     AsyncRAGFlow,
     AuthenticationError,
     InternalServerError,
-    RAGFlow,
     RateLimitError,
     StreamError,
 )
 from ragflow_integrations._retry import retry_after, retry_delay, should_retry_status
 from tests.support import assert_deltas_rebuild
-
-OK = {"code": 0, "data": [{"id": "d1", "name": "kb"}]}
-
-
-class ScriptedAdapter(BaseAdapter):
-    """A requests adapter answering from a script: a status+body, or an exception."""
-
-    def __init__(self, script: list[Any]) -> None:
-        super().__init__()
-        self.script = script
-        self.calls: list[requests.PreparedRequest] = []
-        self.timeouts: list[Any] = []
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        self.calls.append(request)
-        self.timeouts.append(kwargs.get("timeout"))
-        step = self.script.pop(0)
-        if isinstance(step, Exception):
-            raise step
-        status, body, headers = step if len(step) == 3 else (*step, {})
-        resp = requests.Response()
-        resp.status_code = status
-        resp.headers.update({"Content-Type": "application/json", **headers})
-        content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        resp._content = content
-        resp._content_consumed = True
-        resp.raw = io.BytesIO(content)
-        resp.request = request
-        return resp
-
-    def close(self) -> None:
-        pass
-
-
-def sync_client(
-    script: list[Any], server_version: str = "v0.27", **kw: Any
-) -> tuple[RAGFlow, ScriptedAdapter]:
-    session = requests.Session()
-    adapter = ScriptedAdapter(script)
-    session.mount("http://", adapter)
-    rag = RAGFlow(
-        "ragflow-secret",
-        "http://rf.test",
-        server_version=server_version,
-        http_session=session,
-        **kw,
-    )
-    return rag, adapter
+from tests.unit_tests.core.scripted import OK, handler_from, sync_client
 
 
 def test_retry_policy() -> None:
@@ -154,20 +103,6 @@ def test_per_call_timeout_and_pool_reuse() -> None:
     assert rag._transport._session.get_adapter("http://rf.test/") is adapter
 
 
-def handler_from(script: list[Any]) -> Callable[[httpx.Request], httpx.Response]:
-    def handle(request: httpx.Request) -> httpx.Response:
-        step = script.pop(0)
-        if isinstance(step, Exception):
-            raise step
-        status, body, headers = step if len(step) == 3 else (*step, {})
-        content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return httpx.Response(
-            status, content=content, headers={"Content-Type": "application/json", **headers}
-        )
-
-    return handle
-
-
 async def test_async_retries_and_connection_errors(no_sleep: list[float]) -> None:
     script: list[Any] = [httpx.ConnectError("refused"), (503, b"busy"), (200, OK)]
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler_from(script)))
@@ -199,8 +134,8 @@ class BrokenStream(httpx.AsyncByteStream):
 
 async def test_async_stream_broken_midway_keeps_partial() -> None:
     events = [
-        b'data:{"code":0,"data":{"answer":"Hello "}}\n\n',
-        b'data:{"code":0,"data":{"answer":"world"}}\n\n',
+        b'data:{"code":0,"data":{"answer":"Hello ","final":false}}\n\n',
+        b'data:{"code":0,"data":{"answer":"world","final":false}}\n\n',
     ]
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -245,11 +180,13 @@ def test_sync_stream_ends_without_end_marker() -> None:
 def test_with_options_overrides_one_call_and_shares_the_pool(no_sleep: list[float]) -> None:
     rag, adapter = sync_client([(503, b"busy"), (503, b"busy"), (200, OK)])
     quick = rag.with_options(timeout=1.5, max_retries=0)
+    quick._transport.clock = lambda: 100.0  # no time passes: the whole 1.5 s is left
     assert quick._transport._session is rag._transport._session
     with pytest.raises(InternalServerError):
         quick.list_datasets()
-    assert len(adapter.calls) == 1 and adapter.timeouts == [(5.0, 1.5)]
-    assert rag.timeout.read == 600.0
+    # Connecting may take what is left of the call's timeout, at most connect_timeout.
+    assert len(adapter.calls) == 1 and adapter.timeouts == [(1.5, 1.5)]
+    assert rag.timeout.total == 300.0
     assert [d.id for d in rag.list_datasets()] == ["d1"]  # the original still retries
     assert len(adapter.calls) == 3
 

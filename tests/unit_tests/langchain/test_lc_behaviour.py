@@ -19,7 +19,12 @@ from langchain_ragflow import (
     RAGFlowSearchTool,
     RAGFlowToolkit,
 )
-from ragflow_integrations import AsyncRAGFlow, UnsupportedFeatureError
+from ragflow_integrations import (
+    AsyncRAGFlow,
+    InvalidArgumentError,
+    RAGFlowConfigError,
+    UnsupportedFeatureError,
+)
 from ragflow_integrations.filters import Condition
 from tests.unit_tests.langchain.fakes_lc import ANSWER, FakeRAG
 
@@ -189,7 +194,7 @@ def test_session_mode_by_kwarg_and_by_config() -> None:
 
 
 def test_session_mode_needs_a_user_message_last() -> None:
-    with pytest.raises(ValueError, match="last message must be from the user"):
+    with pytest.raises(InvalidArgumentError, match="last message must be from the user"):
         chat(FakeRAG()).invoke([HumanMessage("q"), AIMessage("a")], session_id="s")
 
 
@@ -340,7 +345,7 @@ def test_loader_given_documents() -> None:
 
 
 def test_loader_validates_arguments() -> None:
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(RAGFlowConfigError, match="mode"):
         RAGFlowLoader("ds", mode="pages")  # type: ignore[arg-type]
 
 
@@ -528,5 +533,5 @@ def test_async_twin_of_a_given_client_shares_its_settings() -> None:
         "http://given.test",
         1,
     )
-    assert client.timeout.read == 7
+    assert client.timeout.total == 7
     assert retriever._rag is given

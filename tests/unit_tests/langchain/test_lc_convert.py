@@ -16,7 +16,7 @@ from langchain_ragflow._convert import (
     truncate_at_stop,
     usage_metadata,
 )
-from ragflow_integrations import Chunk, Usage
+from ragflow_integrations import Chunk, InvalidArgumentError, Usage
 
 
 def chunk(n: int, **extra: object) -> Chunk:
@@ -91,7 +91,7 @@ def test_openai_messages_merge_roles_and_drop_names() -> None:
     ],
 )
 def test_openai_messages_refuse_what_ragflow_cannot_take(message: object) -> None:
-    with pytest.raises(ValueError, match="RAGFlow"):
+    with pytest.raises(InvalidArgumentError, match="RAGFlow"):
         to_openai_messages([message])  # type: ignore[list-item]
 
 

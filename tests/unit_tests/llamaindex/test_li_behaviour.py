@@ -209,6 +209,8 @@ class FakeDocument:
 
 
 class FakeDataset:
+    document_count, chunk_count, description = 4, 9, None
+
     def __init__(self, rag: FakeRAG, dataset_id: str) -> None:
         self.rag, self.id, self.name = rag, dataset_id, "samples"
         docs = [
@@ -520,7 +522,7 @@ def test_reader_chunks_and_selection() -> None:
     assert chunks[0].ref_doc_id == "d1"
     picked = reader.load_data("ds1", document_ids=["d2"], mode="chunk")
     assert [c.id_ for c in picked] == ["c2", "c3"]
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(RAGFlowConfigError, match="mode"):
         reader.load_data("ds1", mode="pages")  # type: ignore[arg-type]
 
 
