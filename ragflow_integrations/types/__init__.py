@@ -1,7 +1,18 @@
 """The models the client returns."""
 
-from .chat import LLM, AsyncChat, Chat, Prompt
+from .chat import AsyncChat, Chat
 from .chunk import Chunk
+from .configs import (
+    LLM,
+    ConfigModel,
+    GraphRAGConfig,
+    LLMSetting,
+    ParentChildConfig,
+    ParserConfig,
+    Prompt,
+    PromptConfig,
+    RaptorConfig,
+)
 from .dataset import AsyncDataSet, DataSet
 from .document import AsyncDocument, Document
 from .openai import ChatCompletion, ChatCompletionChunk, Usage
@@ -17,10 +28,17 @@ __all__ = [
     "ChatCompletion",
     "ChatCompletionChunk",
     "Chunk",
+    "ConfigModel",
     "DataSet",
     "Document",
+    "GraphRAGConfig",
+    "LLMSetting",
     "Message",
+    "ParentChildConfig",
+    "ParserConfig",
     "Prompt",
+    "PromptConfig",
+    "RaptorConfig",
     "Session",
     "Usage",
 ]

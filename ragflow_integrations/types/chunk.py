@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator
 
-from ._base import RAGFlowModel, first_of
+from ._base import SyncModel, as_update, first_of
 
 __all__ = ["PROVENANCE_KEYS", "Chunk"]
 
@@ -28,7 +28,7 @@ PROVENANCE_KEYS: tuple[str, ...] = (
 """The chunk fields the framework layers put in their metadata: provenance and scores."""
 
 
-class Chunk(RAGFlowModel):
+class Chunk(SyncModel):
     """A chunk of a document. Retrieval and references fill the score fields.
 
     Field names follow the newest server; older names (``kb_id``, ``docnm_kwd``,
@@ -55,6 +55,7 @@ class Chunk(RAGFlowModel):
         default_factory=list, validation_alias=AliasChoices("important_keywords", "important_kwd")
     )
     questions: list[str] = Field(default_factory=list)
+    tag_kwd: list[str] = Field(default_factory=list)
     available: bool | None = None
     similarity: float | None = None
     vector_similarity: float | None = None
@@ -85,7 +86,7 @@ class Chunk(RAGFlowModel):
             return []
         return [p for p in value if p not in ("", None)]
 
-    @field_validator("important_keywords", "questions", mode="before")
+    @field_validator("important_keywords", "questions", "tag_kwd", mode="before")
     @classmethod
     def _words(cls, value: Any) -> Any:
         if value is None or value == "":
@@ -115,14 +116,18 @@ class Chunk(RAGFlowModel):
 
     def save(self) -> bool:
         """Send the fields changed since the server last sent this chunk; ``True`` on success."""
-        changes = self._changes(("content", "important_keywords", "available", "questions"))
+        changes = self._changes(
+            ("content", "important_keywords", "available", "questions", "tag_kwd")
+        )
         if changes:
             self._bound()._update_chunk(self, changes)
         return True
 
     def update(self, update_message: dict[str, Any]) -> None:
-        """Update ``content``, ``important_keywords``, ``available`` or ``questions``."""
-        self._bound()._update_chunk(self, dict(update_message))
+        """Update ``content``, ``important_keywords``, ``available``, ``questions``,
+        ``tag_kwd`` or ``positions``.
+        """
+        self._bound()._update_chunk(self, as_update(update_message))
 
     def delete(self) -> bool:
         """Delete this chunk; ``True`` on success."""
