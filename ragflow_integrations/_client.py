@@ -116,8 +116,9 @@ class RAGFlow(BaseClient):
 
     def _drive(self, op: Op[T], transport: Any = None) -> T:
         if transport is None:
-            replaced = replaced_verbs(self)
-            transport = VerbTransport(self, self._transport) if replaced else self._transport
+            transport = self._transport
+            if replaced_verbs(self) and not isinstance(transport, VerbTransport):
+                transport = VerbTransport(self, transport)  # the object's replacement wins
         try:
             req = next(op)
             while True:
