@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ ParseStatus = tuple[str, str, int, int]
 class DatasetFields(RAGFlowModel):
     """The fields of a dataset (older names such as ``parser_id`` or ``doc_num`` accepted)."""
 
-    ParserConfig: ClassVar = configs.ParserConfig
+    ParserConfig: ClassVar[builtins.type[configs.ParserConfig]] = configs.ParserConfig
     """The settings class of :attr:`parser_config` (``DataSet.ParserConfig(...)``)."""
 
     id: str = ""

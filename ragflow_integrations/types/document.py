@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ RUN_STATES = {"0": "UNSTART", "1": "RUNNING", "2": "CANCEL", "3": "DONE", "4": "
 class DocumentFields(RAGFlowModel):
     """The fields of a document (older names such as ``kb_id``, ``parser_id`` accepted)."""
 
-    ParserConfig: ClassVar = configs.ParserConfig
+    ParserConfig: ClassVar[builtins.type[configs.ParserConfig]] = configs.ParserConfig
     """The settings class of :attr:`parser_config` (``Document.ParserConfig(...)``)."""
 
     id: str = ""
