@@ -155,6 +155,7 @@ class ChatFields(RAGFlowModel):
 class Chat(ChatFields, SyncModel):
     """A chat assistant, with the draft API's and the released SDK's methods."""
 
+    @checked
     def update(self, update_message: dict[str, Any]) -> None:
         """Update ``name``, ``avatar`` (or ``icon``), ``dataset_ids`` (or ``knowledgebases``),
         and the settings in either schema: ``llm``/``prompt`` (draft keys; unnamed keys keep

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator
 
+from .._checks import checked
 from ._base import SyncModel, as_update, first_of
 
 __all__ = ["PROVENANCE_KEYS", "Chunk"]
@@ -123,6 +124,7 @@ class Chunk(SyncModel):
             self._bound()._update_chunk(self, changes)
         return True
 
+    @checked
     def update(self, update_message: dict[str, Any]) -> None:
         """Update ``content``, ``important_keywords``, ``available``, ``questions``,
         ``tag_kwd`` or ``positions``.

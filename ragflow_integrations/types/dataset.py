@@ -96,6 +96,7 @@ _UPDATABLE = (
 class DataSet(DatasetFields, SyncModel):
     """A dataset, with the methods of the draft Python API and of the released SDK."""
 
+    @checked
     def update(self, update_message: dict[str, Any]) -> DataSet:
         """Update settings: ``name``, ``chunk_method`` (or ``parse_method``/``parser_method``),
         ``embedding_model``, ``parser_config``, ``description``, ``avatar``, ``permission``,
@@ -232,6 +233,7 @@ class AsyncDataSet(DatasetFields, AsyncModel):
         """Every document, one page at a time."""
         return self._bound()._iter_documents(self.id, page_size=page_size, **filters)  # type: ignore[no-any-return]
 
+    @checked
     async def update(self, update_message: dict[str, Any]) -> AsyncDataSet:
         """Update settings (see :meth:`DataSet.update`); returns this dataset."""
         await self._bound()._update_dataset(self, as_update(update_message))

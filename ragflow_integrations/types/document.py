@@ -130,6 +130,7 @@ _UPDATABLE = ("name", "chunk_method", "parser_config", "meta_fields")
 class Document(DocumentFields, SyncModel):
     """A document, with the methods of the draft Python API and of the released SDK."""
 
+    @checked
     def update(self, update_message: dict[str, Any]) -> Document:
         """Update ``name``, ``chunk_method`` (or ``parser_method``), ``parser_config``,
         ``enabled`` or ``meta_fields`` (the document's metadata, a dict); returns this

@@ -7,6 +7,7 @@ from typing import Any, Literal, overload
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from .._checks import checked
 from ._base import AsyncModel, RAGFlowModel, SyncModel, as_update
 from .chunk import Chunk
 
@@ -104,6 +105,7 @@ class Session(SessionFields, SyncModel):
             return client._ask_stream(self, question, kwargs)  # type: ignore[no-any-return]
         return client._ask(self, question, kwargs)  # type: ignore[no-any-return]
 
+    @checked
     def update(self, update_message: dict[str, Any]) -> None:
         """Rename the session: ``{"name": ...}``."""
         self._bound()._update_session(self, as_update(update_message))
@@ -143,6 +145,7 @@ class AsyncSession(SessionFields, AsyncModel):
             return client._ask_stream(self, question, kwargs)  # type: ignore[no-any-return]
         return client._ask(self, question, kwargs)  # type: ignore[no-any-return]
 
+    @checked
     async def update(self, update_message: dict[str, Any]) -> None:
         """Rename the session: ``{"name": ...}``."""
         await self._bound()._update_session(self, as_update(update_message))

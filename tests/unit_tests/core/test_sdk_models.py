@@ -215,8 +215,11 @@ def test_public_methods_check_their_arguments() -> None:
     doc = Document(rag, {"id": "doc", "dataset_id": "ds"})
     with pytest.raises(InvalidArgumentError, match="not instance of"):
         doc.add_chunk(content="c", important_keywords="abc")  # type: ignore[arg-type]
+    chat = Chat(rag, {"id": "c"})
+    with pytest.raises(InvalidArgumentError, match="str 'bad' not instance of dict"):
+        chat.update("bad")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="`update_message` must be a dict"):
-        Chat(rag, {"id": "c"}).update("bad")  # type: ignore[arg-type]
+        chat.update.__wrapped__(chat, "bad")  # type: ignore[attr-defined]  # the SDK's own check
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         DataSet(rag, {"id": "d"}).list_documents(a="b")  # type: ignore[call-arg]
 
