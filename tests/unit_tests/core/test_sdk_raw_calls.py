@@ -12,6 +12,7 @@ import pytest
 
 from ragflow_integrations import (
     APIResponseValidationError,
+    AsyncDataSet,
     AsyncRAGFlow,
     BadRequestError,
     Chat,
@@ -137,3 +138,55 @@ async def test_async_raw_calls() -> None:
         assert lines == ["data: one", "", "data: two"]
         ds = await rag.get("/datasets", {"page": 1})
         assert ds.ok and seen[-1].url.query == b"page=1"
+
+
+class _Lines:
+    """A replaced ``post``'s streamed answer that only has ``iter_lines`` (as in SDK tests)."""
+
+    def iter_lines(self, decode_unicode: bool = False) -> Any:
+        yield from [
+            'data:{"code":0,"data":{"answer":"Hel"}}',
+            "",
+            'data:{"code":0,"data":{"answer":"lo"}}',
+            "",
+            'data:{"code":0,"data":true}',
+            "",
+        ]
+
+
+def test_a_replaced_post_streams_the_answer() -> None:
+    rag, adapter = sync_client([])
+    session = Session(rag, {"id": "s1", "chat_id": "c1"})
+    sent: list[Any] = []
+
+    def fake_post(path: str, json: Any = None, stream: bool = False, files: Any = None) -> Any:
+        sent.append((path, json, stream))
+        return _Lines()
+
+    session.post = fake_post  # type: ignore[method-assign]
+    messages = list(session.ask("hi", stream=True))
+    assert messages[-1].final and messages[-1].content == "Hello"
+    assert sent[0][2] is True and sent[0][1]["question"] == "hi" and adapter.calls == []
+
+
+async def test_async_objects_have_the_raw_calls() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        return httpx.Response(200, json={"code": 0, "data": {}})
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handle))
+    async with AsyncRAGFlow(
+        "k", "http://rf.test", server_version="v0.27", http_client=client
+    ) as rag:
+        ds = AsyncDataSet(rag, {"id": "d1"})
+        for answer in (
+            await ds.get("/datasets/d1"),
+            await ds.post("/datasets/d1/chunks", {"document_ids": ["x"]}),
+            await ds.put("/datasets/d1", {"name": "n"}),
+            await ds.patch("/datasets/d1", {"name": "n"}),
+            await ds.rm("/datasets/d1/chunks", {"document_ids": ["x"]}),
+        ):
+            assert answer.json() == {"code": 0, "data": {}}
+    assert [m for m, _ in seen] == ["GET", "POST", "PUT", "PATCH", "DELETE"]
