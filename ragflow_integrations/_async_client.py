@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
@@ -17,12 +17,20 @@ from ._base_client import (
     ids_of,
     join_progress,
     join_timed_out,
+    page_number,
     upload_files,
     window,
 )
-from ._client import _apply, _id, _page_of
+from ._checks import checked
+from ._client import _apply, _id, _page_of, parse_status
 from ._dialect import Dialect, format_version
-from ._exceptions import APIConnectionError, APIResponseValidationError
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    InvalidArgumentError,
+    NotFoundError,
+    ParseTimeoutError,
+)
 from ._fanout import drive_async
 from ._http import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -45,15 +53,17 @@ from ._operations import (
     sessions,
     system,
 )
-from ._operations._core import Op, fetch_window
+from ._operations._core import Op
 from ._operations.ingest import MakeBulk
 from ._progress import progress_reporter
+from ._raw import AsyncRawResponse, raw_request
 from ._streaming import Accumulator, OpenAIAccumulator, StreamReader
 from ._transport import AsyncTransport
 from .types import AsyncChunk, ChatCompletion, ChatCompletionChunk, Message
 from .types._base import fit
 from .types.chat import AsyncChat
-from .types.dataset import AsyncDataSet
+from .types.configs import LLM, LLMSetting, ParserConfig, Prompt, PromptConfig
+from .types.dataset import AsyncDataSet, ParseStatus
 from .types.document import AsyncDocument
 from .types.ingest import IngestProgress, IngestResult, IngestSource, as_items
 from .types.session import AsyncSession
@@ -159,6 +169,48 @@ class AsyncRAGFlow(BaseClient):
         finally:
             await stream.aclose()
 
+    # -- the official SDK's raw calls, as coroutines ---------------------------------------
+    async def _raw(self, req: Request) -> AsyncRawResponse:
+        if not req.stream:
+            resp = await self._transport.send(req)
+            return AsyncRawResponse(resp.status, resp.headers, resp.body)
+        stream = await self._transport.stream(req)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in stream.aiter_bytes():
+                    yield chunk
+            finally:
+                await stream.aclose()
+
+        return AsyncRawResponse(stream.status, stream.headers, body())
+
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> AsyncRawResponse:
+        """``GET {base_url}/api/v1{path}``: the answer as it came (see :meth:`RAGFlow.get`)."""
+        return await self._raw(raw_request("GET", path, params=params, json=json))
+
+    async def post(
+        self, path: str, json: Any = None, stream: bool = False, files: Any = None
+    ) -> AsyncRawResponse:
+        """``POST {base_url}/api/v1{path}``; with ``stream=True`` read the body with
+        ``aiter_lines()``.
+        """
+        return await self._raw(raw_request("POST", path, json=json, files=files, stream=stream))
+
+    async def put(self, path: str, json: Any = None) -> AsyncRawResponse:
+        """``PUT {base_url}/api/v1{path}``; the answer as it came."""
+        return await self._raw(raw_request("PUT", path, json=json))
+
+    async def patch(self, path: str, json: Any = None) -> AsyncRawResponse:
+        """``PATCH {base_url}/api/v1{path}``; the answer as it came."""
+        return await self._raw(raw_request("PATCH", path, json=json))
+
+    async def delete(self, path: str, json: Any = None) -> AsyncRawResponse:
+        """``DELETE {base_url}/api/v1{path}``; the answer as it came."""
+        return await self._raw(raw_request("DELETE", path, json=json))
+
     # -- server ---------------------------------------------------------------------------
     async def server_version(self) -> str:
         """The server's version (pinned, or detected on first use)."""
@@ -169,37 +221,39 @@ class AsyncRAGFlow(BaseClient):
         return await self._drive(system.health())
 
     # -- datasets -------------------------------------------------------------------------
+    @checked
     async def create_dataset(
         self,
         name: str,
-        avatar: str = "",
-        description: str = "",
-        language: str | None = "English",
+        avatar: str | None = None,
+        description: str | None = None,
+        language: str | None = None,
         permission: str = "me",
-        document_count: int = 0,
-        chunk_count: int = 0,
-        parse_method: str | None = None,
-        parser_config: Any = None,
         *,
-        chunk_method: str | None = None,
+        chunk_method: str = "naive",
+        parse_method: str | None = None,
+        parser_config: ParserConfig | Mapping[str, Any] | None = None,
         embedding_model: str | None = None,
-        **extra: Any,
+        auto_metadata_config: dict[str, Any] | None = None,
+        **fields: Any,
     ) -> AsyncDataSet:
         """Create a dataset (see :meth:`RAGFlow.create_dataset`)."""
-        fields = dataset_fields(
+        named = dataset_fields(
             name,
             avatar,
             description,
             language,
             permission,
+            chunk_method,
             parse_method,
             parser_config,
-            chunk_method,
             embedding_model,
-            extra,
+            auto_metadata_config,
         )
-        return self._wrap(AsyncDataSet, await self._run(lambda d: datasets.create(d, fields)))
+        data = await self._run(lambda d: datasets.create(d, named, fields))
+        return self._wrap(AsyncDataSet, data)
 
+    @checked
     async def list_datasets(
         self,
         page: int = 1,
@@ -207,15 +261,21 @@ class AsyncRAGFlow(BaseClient):
         orderby: str = "create_time",
         desc: bool = True,
         id: str | None = None,
+        ids: list[str] | None = None,
         name: str | None = None,
     ) -> ModelList[AsyncDataSet]:
-        """One page of datasets."""
-        data = await self._run(
-            lambda d: datasets.list_window(
-                d, page, page_size, orderby=orderby, desc=desc, id=id, name=name
+        """One page of datasets (see :meth:`RAGFlow.list_datasets`)."""
+
+        def op(d: Dialect) -> Op[list[dict[str, Any]]]:
+            if ids:
+                d.require("dataset_list_ids", "list_datasets(ids=...)")
+            return (
+                yield from datasets.list_window(
+                    d, page, page_size, orderby=orderby, desc=desc, id=id, name=name, ids=ids
+                )
             )
-        )
-        return self._wrap_all(AsyncDataSet, data)
+
+        return self._wrap_all(AsyncDataSet, await self._run(op))
 
     async def iter_datasets(self, page_size: int = 100) -> AsyncIterator[AsyncDataSet]:
         """Every dataset, a page at a time."""
@@ -228,15 +288,20 @@ class AsyncRAGFlow(BaseClient):
                 return
             page += 1
 
+    @checked
     async def get_dataset(self, name: str | None = None, *, id: str | None = None) -> AsyncDataSet:
-        """One dataset by name (or ``id=``)."""
-        return self._wrap(
-            AsyncDataSet, await self._run(lambda d: datasets.get(d, id=id, name=name))
-        )
+        """One dataset by name (or ``id=``); raises :class:`NotFoundError` when none has it."""
+        if id:
+            return self._wrap(AsyncDataSet, await self._run(lambda d: datasets.get(d, id=id)))
+        if not name:
+            raise InvalidArgumentError("get_dataset needs a name or an id")
+        found = await self.list_datasets(name=name, page_size=1)
+        if not found:
+            raise NotFoundError(f"Dataset {name} not found")
+        return found[0]
 
-    async def delete_datasets(
-        self, ids: list[str] | None = None, *, delete_all: bool = False
-    ) -> None:
+    @checked
+    async def delete_datasets(self, ids: list[str] | None = None, delete_all: bool = False) -> None:
         """Delete the named datasets (see :meth:`RAGFlow.delete_datasets`)."""
         id_list = ids_of(ids, "ids")
         await self._run(lambda d: datasets.delete(d, id_list, delete_all=delete_all))
@@ -272,9 +337,7 @@ class AsyncRAGFlow(BaseClient):
 
     async def _list_documents(self, dataset_id: str, **kw: Any) -> ModelList[AsyncDocument]:
         page, page_size = kw.pop("page"), kw.pop("page_size")
-        docs = await self._run(
-            lambda d: documents.list_window(d, dataset_id, (page - 1) * page_size, page_size, **kw)
-        )
+        docs = await self._run(lambda d: documents.list_paged(d, dataset_id, page, page_size, **kw))
         return self._wrap_all(AsyncDocument, docs, dataset_id=dataset_id)
 
     async def _list_docs_window(
@@ -320,6 +383,30 @@ class AsyncRAGFlow(BaseClient):
     async def _cancel_parse(self, dataset_id: str, ids: list[str]) -> None:
         id_list = ids_of(ids, "document_ids") or []
         await self._run(lambda d: documents.cancel_running(d, dataset_id, id_list))
+
+    async def _wait_parsed(
+        self, ds: AsyncDataSet, ids: list[str], interval: float, timeout: float
+    ) -> list[ParseStatus]:
+        deadline = time.monotonic() + timeout
+        pending, ended = list(ids), []
+        while True:
+            for doc_id in list(pending):
+                status = parse_status(doc_id, await ds.list_documents(id=doc_id))
+                if status is not None:
+                    ended.append(status)
+                    pending.remove(doc_id)
+            if not pending:
+                return ended
+            if time.monotonic() + interval > deadline:
+                raise ParseTimeoutError(
+                    f"parsing of {pending} did not end within {timeout} s", document_id=pending[0]
+                )
+            await asyncio.sleep(interval)
+
+    async def _auto_metadata(
+        self, dataset_id: str, config: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return await self._run(lambda d: datasets.auto_metadata(d, dataset_id, config))
 
     async def async_parse_documents(self, ids: list[str]) -> None:
         """Start parsing documents by id, in whichever datasets hold them."""
@@ -442,18 +529,21 @@ class AsyncRAGFlow(BaseClient):
         content: str,
         keywords: list[str] | None,
         questions: list[str] | None,
+        image_base64: str | None = None,
+        tag_kwd: list[str] | None = None,
     ) -> AsyncChunk:
         data = await self._run(
-            lambda d: chunks.add(d, doc.dataset_id, doc.id, content, keywords, questions)
+            lambda d: chunks.add(
+                d, doc.dataset_id, doc.id, content, keywords, questions, image_base64, tag_kwd
+            )
         )
         return self._wrap(AsyncChunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
 
     async def _list_chunks(self, doc: AsyncDocument, **kw: Any) -> ModelList[AsyncChunk]:
-        page, page_size = kw.pop("page"), kw.pop("page_size")
+        page = page_number(kw.pop("page"), 1, "page")
+        page_size = page_number(kw.pop("page_size"), 30, "page_size")
         data = await self._run(
-            lambda d: chunks.list_window(
-                d, doc.dataset_id, doc.id, (page - 1) * page_size, page_size, **kw
-            )
+            lambda d: chunks.list_paged(d, doc.dataset_id, doc.id, page, page_size, **kw)
         )
         return self._wrap_all(AsyncChunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
 
@@ -542,13 +632,14 @@ class AsyncRAGFlow(BaseClient):
             ),
         )
 
+    @checked
     async def retrieve(
         self,
-        dataset_ids: list[str] | None = None,
+        dataset_ids: list[str] | None,
         document_ids: list[str] | None = None,
         question: str = "",
-        page: int = 1,
-        page_size: int = 30,
+        page: int | str = 1,
+        page_size: int | str = 30,
         similarity_threshold: float = 0.2,
         vector_similarity_weight: float = 0.3,
         top_k: int = 1024,
@@ -564,6 +655,7 @@ class AsyncRAGFlow(BaseClient):
         **extra: Any,
     ) -> ModelList[AsyncChunk]:
         """Retrieve chunks (see :meth:`RAGFlow.retrieve`)."""
+        page, page_size = page_number(page, 1, "page"), page_number(page_size, 30, "page_size")
         return await self.retrieval(
             question,
             dataset_ids,
@@ -610,21 +702,34 @@ class AsyncRAGFlow(BaseClient):
         return self._wrap_all(AsyncChunk, found[skip:])
 
     # -- chats and sessions ---------------------------------------------------------------
+    @checked
     async def create_chat(
         self,
         name: str,
-        avatar: str = "",
-        knowledgebases: list[Any] | None = None,
-        llm: Any = None,
-        prompt: Any = None,
+        avatar: str | None = "",
+        knowledgebases: list[AsyncDataSet] | list[str] | None = None,
+        llm: LLM | Mapping[str, Any] | str | None = None,
+        prompt: Prompt | Mapping[str, Any] | None = None,
         *,
+        icon: str | None = None,
         dataset_ids: list[str] | None = None,
+        llm_id: str | None = None,
+        llm_setting: LLMSetting | Mapping[str, Any] | None = None,
+        prompt_config: PromptConfig | Mapping[str, Any] | None = None,
         **extra: Any,
     ) -> AsyncChat:
         """Create a chat assistant (see :meth:`RAGFlow.create_chat`)."""
-        fields = chat_fields(name, avatar, knowledgebases, dataset_ids, llm, prompt, extra)
+        dialog = {
+            "icon": icon,
+            "dataset_ids": dataset_ids,
+            "llm_id": llm_id,
+            "llm_setting": llm_setting,
+            "prompt_config": prompt_config,
+        }
+        fields = chat_fields(name, avatar, knowledgebases, llm, prompt, dialog, extra)
         return self._wrap(AsyncChat, await self._run(lambda d: chats.create(d, fields)))
 
+    @checked
     async def list_chats(
         self,
         page: int = 1,
@@ -633,30 +738,32 @@ class AsyncRAGFlow(BaseClient):
         desc: bool = True,
         id: str | None = None,
         name: str | None = None,
+        keywords: str | None = None,
+        owner_ids: str | list[str] | None = None,
     ) -> ModelList[AsyncChat]:
-        """One page of chat assistants."""
-
-        def op(d: Dialect) -> Op[list[dict[str, Any]]]:
-            cap = d.max_page_size or page_size
-
-            def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
-                return (
-                    yield from chats.list_page(
-                        d, p, size, orderby=orderby, desc=desc, id=id, name=name
-                    )
-                )
-
-            return (
-                yield from fetch_window(one, (page - 1) * page_size, page_size, min(page_size, cap))
+        """One page of chat assistants (see :meth:`RAGFlow.list_chats`)."""
+        data = await self._run(
+            lambda d: chats.list_window(
+                d,
+                page,
+                page_size,
+                orderby=orderby,
+                desc=desc,
+                id=id,
+                name=name,
+                keywords=keywords,
+                owner_ids=owner_ids,
             )
+        )
+        return self._wrap_all(AsyncChat, data)
 
-        return self._wrap_all(AsyncChat, await self._run(op))
-
+    @checked
     async def get_chat(self, id: str | None = None, name: str | None = None) -> AsyncChat:
         """One chat assistant by id or name."""
         return self._wrap(AsyncChat, await self._run(lambda d: chats.get(d, id=id, name=name)))
 
-    async def delete_chats(self, ids: list[str] | None = None, *, delete_all: bool = False) -> None:
+    @checked
+    async def delete_chats(self, ids: list[str] | None = None, delete_all: bool = False) -> None:
         """Delete the named chat assistants (see :meth:`RAGFlow.delete_chats`)."""
         id_list = ids_of(ids, "ids")
         await self._run(lambda d: chats.delete(d, id_list, delete_all=delete_all))

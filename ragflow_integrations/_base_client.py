@@ -262,49 +262,55 @@ def dataset_fields(
     avatar: str | None,
     description: str | None,
     language: str | None,
-    permission: str | None,
+    permission: str,
+    chunk_method: str,
     parse_method: str | None,
     parser_config: Any,
-    chunk_method: str | None,
     embedding_model: str | None,
-    extra: dict[str, Any],
+    auto_metadata_config: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The fields of a new dataset from the draft's and the SDK's argument names."""
-    if hasattr(parser_config, "model_dump"):
-        parser_config = parser_config.model_dump(exclude_none=True)
-    elif parser_config is not None and not isinstance(parser_config, dict):
-        parser_config = {k: v for k, v in vars(parser_config).items() if not k.startswith("_")}
-    fields = {
+    return {
         "name": name,
         "avatar": avatar or None,
         "description": description or None,
         "language": language,
         "permission": permission,
-        "chunk_method": chunk_method or parse_method,
-        "parser_config": parser_config or None,
+        # "naive" is every version's default: sent only when the caller chose another.
+        "chunk_method": parse_method or (None if chunk_method == "naive" else chunk_method),
+        "parser_config": parser_config,
         "embedding_model": embedding_model,
+        "auto_metadata_config": auto_metadata_config,
     }
-    fields.update(extra)
-    return fields
 
 
 def chat_fields(
     name: str,
     avatar: str | None,
     knowledgebases: Any,
-    dataset_ids: Any,
     llm: Any,
     prompt: Any,
+    dialog: dict[str, Any],
     extra: dict[str, Any],
 ) -> dict[str, Any]:
-    """The fields of a new chat assistant from the draft's and the SDK's argument names."""
-    ids = ids_of(dataset_ids if dataset_ids is not None else knowledgebases, "knowledgebases")
+    """The fields of a new chat assistant from the draft's names (``avatar``,
+    ``knowledgebases``, ``llm``, ``prompt``) and the SDK's (``icon``, ``dataset_ids``,
+    ``llm_id``, ``llm_setting``, ``prompt_config``); ``llm`` given as a string is the
+    SDK's positional ``llm_id``.
+    """
+    if isinstance(llm, str):
+        dialog = {"llm_id": llm, **{k: v for k, v in dialog.items() if v is not None}}
+        llm = None
+    ids = dialog.pop("dataset_ids", None)
+    ids = ids_of(ids if ids is not None else knowledgebases, "knowledgebases")
+    icon = dialog.pop("icon", None)
     return {
         "name": name,
-        "avatar": avatar or None,
+        "avatar": icon or avatar or None,
         "dataset_ids": ids or [],
         "llm": llm,
         "prompt": prompt,
+        **dialog,
         **extra,
     }
 
@@ -334,6 +340,18 @@ def join_timed_out(doc: DocumentFields, timeout: float) -> ParseTimeoutError:
     )
 
 
+def page_number(value: int | str | None, default: int, what: str) -> int:
+    """A page or page size as the server reads one: ``None`` is the default, digits a number."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidArgumentError(f"{what} must be a number, got {value!r}") from None
+    return value
+
+
 def window(offset: int, limit: int) -> tuple[int, int | None]:
     """The draft's record window (``limit=-1``: all) as ``(start, count)``."""
     if offset < 0:
@@ -349,11 +367,11 @@ def upload_files(document_list: Iterable[Any]) -> list[tuple[str, bytes]]:
     for item in document_list:
         if not isinstance(item, dict):
             raise InvalidArgumentError(f"each document must be a dict, got {type(item).__name__}")
-        name = item.get("display_name") or item.get("name")
+        name = item.get("display_name", item.get("name"))
         blob = item.get("blob")
         if isinstance(blob, str):
             blob = blob.encode("utf-8")
-        if not name or not isinstance(name, str):
+        if not isinstance(name, str):
             raise InvalidArgumentError(f"document {item!r} needs a 'display_name'")
         if not isinstance(blob, bytes | bytearray):
             raise InvalidArgumentError(f"document {name!r} needs a 'blob' of bytes")

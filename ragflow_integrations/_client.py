@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeVar, overload
 
 import requests
@@ -16,13 +17,18 @@ from ._base_client import (
     ids_of,
     join_progress,
     join_timed_out,
+    page_number,
     upload_files,
     window,
 )
-from ._dialect import Dialect, format_version
+from ._checks import checked
+from ._dialect import MAX_VERSION, Dialect, format_version
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
+    InvalidArgumentError,
+    NotFoundError,
+    ParseTimeoutError,
 )
 from ._fanout import drive_sync
 from ._http import (
@@ -49,6 +55,7 @@ from ._operations import (
 from ._operations._core import Op
 from ._operations.ingest import MakeBulk
 from ._progress import progress_reporter
+from ._raw import RawResponse, VerbTransport, raw_request, replaced_verbs
 from ._streaming import Accumulator, OpenAIAccumulator, StreamReader
 from ._transport import SyncTransport
 from .types import (
@@ -59,7 +66,8 @@ from .types import (
 )
 from .types._base import fit
 from .types.chat import Chat
-from .types.dataset import DataSet
+from .types.configs import LLM, LLMSetting, ParserConfig, Prompt, PromptConfig
+from .types.dataset import DataSet, ParseStatus
 from .types.document import Document
 from .types.ingest import IngestProgress, IngestResult, IngestSource, as_items
 from .types.session import Session
@@ -124,18 +132,81 @@ class RAGFlow(BaseClient):
         """Close the connection pool."""
         self._transport.close()
 
-    def _drive(self, op: Op[T]) -> T:
-        """Run an operation as one call: all its requests share the call's deadline."""
+    def _drive(self, op: Op[T], transport: Any = None) -> T:
+        """Run an operation as one call: all its requests share the call's deadline.
+
+        Requests go through ``transport``, or through this client's raw calls where SDK
+        code replaced them (the object's replacement wins), or the client's transport.
+        """
+        if transport is None:
+            transport = self._transport
+            if replaced_verbs(self) and not isinstance(transport, VerbTransport):
+                transport = VerbTransport(self, transport)
         deadline = self._transport.deadline()
         try:
             req = next(op)
             while True:
-                req = op.send(self._transport.send(req, deadline))
+                req = op.send(transport.send(req, deadline))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
     def _dialect(self) -> Dialect:
-        return Dialect(self._version or self._adopt(self._drive(system.detect_version())))
+        return Dialect(
+            self._version or self._adopt(self._drive(system.detect_version(), self._transport))
+        )
+
+    def _via(self, owner: Any) -> RAGFlow:
+        """This client sending through ``owner``'s replaced raw calls (SDK code that faked
+        them). Requests are then built for the newest dialect unless the version is known,
+        since the server behind the replacement cannot be asked.
+        """
+        view = copy.copy(self)
+        view._transport = VerbTransport(owner, self._transport)  # type: ignore[assignment]
+        view._version = self._version or MAX_VERSION
+        return view
+
+    # -- the official SDK's raw calls ---------------------------------------------------
+    def _raw(self, req: Request) -> RawResponse:
+        if not req.stream:
+            resp = self._transport.send(req)
+            return RawResponse(resp.status, resp.headers, resp.body)
+        stream = self._transport.stream(req)
+
+        def body() -> Iterator[bytes]:
+            try:
+                yield from stream.iter_bytes()
+            finally:
+                stream.close()
+
+        return RawResponse(stream.status, stream.headers, body())
+
+    def get(
+        self, path: str, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> RawResponse:
+        """``GET {base_url}/api/v1{path}``: the answer as it came (see :class:`RawResponse`),
+        with this client's timeouts and retries; no error is raised for a refusal.
+        """
+        return self._raw(raw_request("GET", path, params=params, json=json))
+
+    def post(
+        self, path: str, json: Any = None, stream: bool = False, files: Any = None
+    ) -> RawResponse:
+        """``POST {base_url}/api/v1{path}`` with a JSON body, or ``files`` as ``requests``
+        takes them; ``stream=True`` reads the body as it arrives (``iter_lines()``).
+        """
+        return self._raw(raw_request("POST", path, json=json, files=files, stream=stream))
+
+    def put(self, path: str, json: Any = None) -> RawResponse:
+        """``PUT {base_url}/api/v1{path}``; the answer as it came."""
+        return self._raw(raw_request("PUT", path, json=json))
+
+    def patch(self, path: str, json: Any = None) -> RawResponse:
+        """``PATCH {base_url}/api/v1{path}``; the answer as it came."""
+        return self._raw(raw_request("PATCH", path, json=json))
+
+    def delete(self, path: str, json: Any = None) -> RawResponse:
+        """``DELETE {base_url}/api/v1{path}``; the answer as it came."""
+        return self._raw(raw_request("DELETE", path, json=json))
 
     def _run(self, make: Callable[[Dialect], Op[T]]) -> T:
         return self._drive(make(self._dialect()))
@@ -170,39 +241,41 @@ class RAGFlow(BaseClient):
         return self._drive(system.health())
 
     # -- datasets -------------------------------------------------------------------------
+    @checked
     def create_dataset(
         self,
         name: str,
-        avatar: str = "",
-        description: str = "",
-        language: str | None = "English",
+        avatar: str | None = None,
+        description: str | None = None,
+        language: str | None = None,
         permission: str = "me",
-        document_count: int = 0,
-        chunk_count: int = 0,
-        parse_method: str | None = None,
-        parser_config: Any = None,
         *,
-        chunk_method: str | None = None,
+        chunk_method: str = "naive",
+        parse_method: str | None = None,
+        parser_config: ParserConfig | Mapping[str, Any] | None = None,
         embedding_model: str | None = None,
-        **extra: Any,
+        auto_metadata_config: dict[str, Any] | None = None,
+        **fields: Any,
     ) -> DataSet:
-        """Create a dataset. Arguments the server's version refuses (``language`` after
-        v0.18, the read-only counts) are not sent.
+        """Create a dataset. Arguments after ``permission`` are keywords; other fields the
+        server's version takes (``parse_type``, ``pipeline_id``, ``ext`` ...) are passed as
+        keywords too, and any other keyword raises. ``None`` leaves a field to the server.
         """
-        fields = dataset_fields(
+        named = dataset_fields(
             name,
             avatar,
             description,
             language,
             permission,
+            chunk_method,
             parse_method,
             parser_config,
-            chunk_method,
             embedding_model,
-            extra,
+            auto_metadata_config,
         )
-        return self._wrap(DataSet, self._run(lambda d: datasets.create(d, fields)))
+        return self._wrap(DataSet, self._run(lambda d: datasets.create(d, named, fields)))
 
+    @checked
     def list_datasets(
         self,
         page: int = 1,
@@ -210,15 +283,23 @@ class RAGFlow(BaseClient):
         orderby: str = "create_time",
         desc: bool = True,
         id: str | None = None,
+        ids: list[str] | None = None,
         name: str | None = None,
     ) -> ModelList[DataSet]:
-        """One page of datasets (a filter that matches nothing is an error on the server)."""
-        data = self._run(
-            lambda d: datasets.list_window(
-                d, page, page_size, orderby=orderby, desc=desc, id=id, name=name
+        """One page of datasets (a filter that matches nothing is an error on the server);
+        ``ids`` lists several at once (v0.27+).
+        """
+
+        def op(d: Dialect) -> Op[list[dict[str, Any]]]:
+            if ids:
+                d.require("dataset_list_ids", "list_datasets(ids=...)")
+            return (
+                yield from datasets.list_window(
+                    d, page, page_size, orderby=orderby, desc=desc, id=id, name=name, ids=ids
+                )
             )
-        )
-        return self._wrap_all(DataSet, data)
+
+        return self._wrap_all(DataSet, self._run(op))
 
     def iter_datasets(self, page_size: int = 100) -> Iterator[DataSet]:
         """Every dataset, a page at a time."""
@@ -230,11 +311,20 @@ class RAGFlow(BaseClient):
                 return
             page += 1
 
+    @checked
     def get_dataset(self, name: str | None = None, *, id: str | None = None) -> DataSet:
-        """One dataset by name (or ``id=``)."""
-        return self._wrap(DataSet, self._run(lambda d: datasets.get(d, id=id, name=name)))
+        """One dataset by name (or ``id=``); raises :class:`NotFoundError` when none has it."""
+        if id:
+            return self._wrap(DataSet, self._run(lambda d: datasets.get(d, id=id)))
+        if not name:
+            raise InvalidArgumentError("get_dataset needs a name or an id")
+        found = self.list_datasets(name=name, page_size=1)
+        if not found:
+            raise NotFoundError(f"Dataset {name} not found")
+        return found[0]
 
-    def delete_datasets(self, ids: list[str] | None = None, *, delete_all: bool = False) -> None:
+    @checked
+    def delete_datasets(self, ids: list[str] | None = None, delete_all: bool = False) -> None:
         """Delete the named datasets. ``[]`` deletes nothing; without ``ids`` this raises
         unless ``delete_all=True``.
         """
@@ -265,9 +355,7 @@ class RAGFlow(BaseClient):
 
     def _list_documents(self, dataset_id: str, **kw: Any) -> ModelList[Document]:
         page, page_size = kw.pop("page"), kw.pop("page_size")
-        docs = self._run(
-            lambda d: documents.list_window(d, dataset_id, (page - 1) * page_size, page_size, **kw)
-        )
+        docs = self._run(lambda d: documents.list_paged(d, dataset_id, page, page_size, **kw))
         return self._wrap_all(Document, docs, dataset_id=dataset_id)
 
     def _list_docs_window(
@@ -306,6 +394,29 @@ class RAGFlow(BaseClient):
     def _parse_documents(self, dataset_id: str, ids: list[str]) -> None:
         id_list = ids_of(ids, "document_ids") or []
         self._run(lambda d: documents.parse(d, dataset_id, id_list))
+
+    def _wait_parsed(
+        self, ds: DataSet, ids: list[str], interval: float, timeout: float
+    ) -> list[ParseStatus]:
+        deadline = time.monotonic() + timeout
+        pending, ended = list(ids), []
+        while True:
+            for doc_id in list(pending):
+                found = ds.list_documents(id=doc_id)
+                status = parse_status(doc_id, found)
+                if status is not None:
+                    ended.append(status)
+                    pending.remove(doc_id)
+            if not pending:
+                return ended
+            if time.monotonic() + interval > deadline:
+                raise ParseTimeoutError(
+                    f"parsing of {pending} did not end within {timeout} s", document_id=pending[0]
+                )
+            time.sleep(interval)
+
+    def _auto_metadata(self, dataset_id: str, config: dict[str, Any] | None) -> dict[str, Any]:
+        return self._run(lambda d: datasets.auto_metadata(d, dataset_id, config))
 
     def _cancel_parse(self, dataset_id: str, ids: list[str]) -> None:
         id_list = ids_of(ids, "document_ids") or []
@@ -436,19 +547,26 @@ class RAGFlow(BaseClient):
 
     # -- chunks ---------------------------------------------------------------------------
     def _add_chunk(
-        self, doc: Document, content: str, keywords: list[str] | None, questions: list[str] | None
+        self,
+        doc: Document,
+        content: str,
+        keywords: list[str] | None,
+        questions: list[str] | None,
+        image_base64: str | None = None,
+        tag_kwd: list[str] | None = None,
     ) -> Chunk:
         data = self._run(
-            lambda d: chunks.add(d, doc.dataset_id, doc.id, content, keywords, questions)
+            lambda d: chunks.add(
+                d, doc.dataset_id, doc.id, content, keywords, questions, image_base64, tag_kwd
+            )
         )
         return self._wrap(Chunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
 
     def _list_chunks(self, doc: Document, **kw: Any) -> ModelList[Chunk]:
-        page, page_size = kw.pop("page"), kw.pop("page_size")
+        page = page_number(kw.pop("page"), 1, "page")
+        page_size = page_number(kw.pop("page_size"), 30, "page_size")
         data = self._run(
-            lambda d: chunks.list_window(
-                d, doc.dataset_id, doc.id, (page - 1) * page_size, page_size, **kw
-            )
+            lambda d: chunks.list_paged(d, doc.dataset_id, doc.id, page, page_size, **kw)
         )
         return self._wrap_all(Chunk, data, dataset_id=doc.dataset_id, document_id=doc.id)
 
@@ -539,13 +657,14 @@ class RAGFlow(BaseClient):
             ),
         )
 
+    @checked
     def retrieve(
         self,
-        dataset_ids: list[str] | None = None,
+        dataset_ids: list[str] | None,
         document_ids: list[str] | None = None,
         question: str = "",
-        page: int = 1,
-        page_size: int = 30,
+        page: int | str = 1,
+        page_size: int | str = 30,
         similarity_threshold: float = 0.2,
         vector_similarity_weight: float = 0.3,
         top_k: int = 1024,
@@ -560,7 +679,10 @@ class RAGFlow(BaseClient):
         filter: Any = None,
         **extra: Any,
     ) -> ModelList[Chunk]:
-        """Retrieve chunks (the released SDK's signature): one page of results."""
+        """Retrieve chunks (the released SDK's signature): one page of results.
+        ``dataset_ids`` may be ``None`` when ``document_ids`` name the documents.
+        """
+        page, page_size = page_number(page, 1, "page"), page_number(page_size, 30, "page_size")
         return self.retrieval(
             question,
             dataset_ids,
@@ -607,24 +729,39 @@ class RAGFlow(BaseClient):
         return self._wrap_all(Chunk, found[skip:])
 
     # -- chats ----------------------------------------------------------------------------
+    @checked
     def create_chat(
         self,
         name: str,
-        avatar: str = "",
+        avatar: str | None = "",
         knowledgebases: list[DataSet] | list[str] | None = None,
-        llm: Any = None,
-        prompt: Any = None,
+        llm: LLM | Mapping[str, Any] | str | None = None,
+        prompt: Prompt | Mapping[str, Any] | None = None,
         *,
+        icon: str | None = None,
         dataset_ids: list[str] | None = None,
+        llm_id: str | None = None,
+        llm_setting: LLMSetting | Mapping[str, Any] | None = None,
+        prompt_config: PromptConfig | Mapping[str, Any] | None = None,
         **extra: Any,
     ) -> Chat:
-        """Create a chat assistant over datasets (``knowledgebases=[DataSet...]`` or
-        ``dataset_ids=[...]``); ``llm`` and ``prompt`` take the draft's keys as dicts or
-        :class:`LLM`/:class:`Prompt` objects, translated for v0.25+ servers.
+        """Create a chat assistant over datasets (``dataset_ids=[...]`` or
+        ``knowledgebases=[DataSet...]``). Settings in either schema, translated for the
+        server's version: the released SDK's ``llm_id``/``llm_setting``/``prompt_config``
+        (and ``icon``), or the draft's ``llm``/``prompt`` (dicts or :class:`LLM`/
+        :class:`Prompt`). Other keywords (``top_n``, ``rerank_id`` ...) are sent as given.
         """
-        fields = chat_fields(name, avatar, knowledgebases, dataset_ids, llm, prompt, extra)
+        dialog = {
+            "icon": icon,
+            "dataset_ids": dataset_ids,
+            "llm_id": llm_id,
+            "llm_setting": llm_setting,
+            "prompt_config": prompt_config,
+        }
+        fields = chat_fields(name, avatar, knowledgebases, llm, prompt, dialog, extra)
         return self._wrap(Chat, self._run(lambda d: chats.create(d, fields)))
 
+    @checked
     def list_chats(
         self,
         page: int = 1,
@@ -633,32 +770,34 @@ class RAGFlow(BaseClient):
         desc: bool = True,
         id: str | None = None,
         name: str | None = None,
+        keywords: str | None = None,
+        owner_ids: str | list[str] | None = None,
     ) -> ModelList[Chat]:
-        """One page of chat assistants."""
-
-        def op(d: Dialect) -> Op[list[dict[str, Any]]]:
-            cap = d.max_page_size or page_size
-
-            def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
-                return (
-                    yield from chats.list_page(
-                        d, p, size, orderby=orderby, desc=desc, id=id, name=name
-                    )
-                )
-
-            from ._operations._core import fetch_window
-
-            return (
-                yield from fetch_window(one, (page - 1) * page_size, page_size, min(page_size, cap))
+        """One page of chat assistants; ``keywords`` (in the name) and ``owner_ids`` filter
+        them on v0.25+; ``page_size=0`` is sent as given (all of them, on v0.27).
+        """
+        data = self._run(
+            lambda d: chats.list_window(
+                d,
+                page,
+                page_size,
+                orderby=orderby,
+                desc=desc,
+                id=id,
+                name=name,
+                keywords=keywords,
+                owner_ids=owner_ids,
             )
+        )
+        return self._wrap_all(Chat, data)
 
-        return self._wrap_all(Chat, self._run(op))
-
+    @checked
     def get_chat(self, id: str | None = None, name: str | None = None) -> Chat:
         """One chat assistant by id or name."""
         return self._wrap(Chat, self._run(lambda d: chats.get(d, id=id, name=name)))
 
-    def delete_chats(self, ids: list[str] | None = None, *, delete_all: bool = False) -> None:
+    @checked
+    def delete_chats(self, ids: list[str] | None = None, delete_all: bool = False) -> None:
         """Delete the named chat assistants. ``[]`` deletes nothing; without ``ids`` this
         raises unless ``delete_all=True``.
         """
@@ -774,10 +913,13 @@ def _id(obj: Any) -> str:
 
 
 def _apply(model: Any, changes: dict[str, Any], data: Any, cls: type[Any]) -> None:
-    """After an update: take the server's copy if it sent one, else the changes we sent."""
+    """After an update: take the server's copy if it sent one, else the changes we sent
+    (validated as the server's copy would be).
+    """
     if isinstance(data, dict) and data.get("id"):
         model._refresh(fit(cls, data))
         return
+    current = model.model_dump()
     for key, value in changes.items():
         key = {
             "parse_method": "chunk_method",
@@ -785,8 +927,21 @@ def _apply(model: Any, changes: dict[str, Any], data: Any, cls: type[Any]) -> No
             "knowledgebases": "dataset_ids",
         }.get(key, key)
         if key in type(model).model_fields:
-            setattr(model, key, value)
-    model._saved = model.model_dump()
+            current[key] = value
+    model._refresh(fit(cls, current))
+
+
+def parse_status(doc_id: str, found: list[Any]) -> ParseStatus | None:
+    """``(id, run, chunk_count, token_count)`` once a listed document's parsing ended."""
+    if not found:
+        raise NotFoundError(f"Document {doc_id} not found while waiting for parsing to end")
+    doc = found[0]
+    run = str(doc.run).upper()
+    if run not in ("DONE", "FAIL", "CANCEL") and float(doc.progress or 0) < 1.0:
+        return None
+    if run not in ("FAIL", "CANCEL"):
+        run = "DONE"
+    return doc_id, run, int(doc.chunk_count or 0), int(doc.token_count or 0)
 
 
 def _page_of(start: int, count: int) -> tuple[int, int]:

@@ -41,7 +41,10 @@ FEATURES: dict[str, Version] = {
     "dialog_chats": (0, 25, 0),  # chat schema llm_id/llm_setting/prompt_config [8.2]
     "delete_all_flag": (0, 25, 0),  # empty ids delete nothing; delete_all:true [3.1]
     "patch_documents": (0, 25, 0),  # PATCH documents/{id} [3]
+    "chunk_tags_images": (0, 25, 0),  # add_chunk takes tag_kwd and image_base64
     "get_chat": (0, 25, 0),  # GET /chats/{id} [3]
+    "chat_list_keywords": (0, 25, 0),  # GET /chats takes keywords and owner_ids
+    "patch_chats": (0, 25, 0),  # PATCH /chats/{id} (a partial update)
     "get_dataset": (0, 25, 1),  # GET /datasets/{id} [3]
     "list_documents_by_ids": (0, 25, 1),  # GET /datasets/{id}/documents?ids=... [1.5]
     "unified_completions": (0, 25, 1),  # POST /chat/completions, /openai/{id}/... [3, 10, 11]
@@ -53,6 +56,8 @@ FEATURES: dict[str, Version] = {
     "openai_generation_config": (0, 26, 0),  # temperature etc. read from the body [11]
     "legacy_stream": (0, 26, 1),  # "legacy": true gives the cumulative stream [10.2]
     "reference_metadata": (0, 25, 2),  # retrieval reference_metadata [7; sdk/doc at v0.25.2]
+    "dataset_list_ids": (0, 27, 0),  # GET /datasets takes several ids
+    "auto_metadata": (0, 25, 1),  # /datasets/{id}/metadata/config
 }
 
 

@@ -186,7 +186,9 @@ def unwrap(resp: Response, req: Request) -> Any:
 def make_status_error(
     req: Request, status: int, code: int | None, message: str, body: Any
 ) -> APIStatusError:
-    """The error for an HTTP status and envelope code, with a message naming the request."""
+    """The error for an HTTP status and envelope code. Its text begins with the server's
+    own message (code written for the official SDK matches on it), then names the request.
+    """
     cls = _error_class(status, code, message)
     parts = [f"code {code}"] if code is not None else []
     parts.append(f"HTTP {status}")
@@ -194,11 +196,11 @@ def make_status_error(
         # Quart's 401 arrives as its repr: "<Unauthorized '401: Unauthorized'>".
         said = _WERKZEUG_REPR.sub(r"\1", message)
         text = (
-            f"{req.describe()} failed: the server did not accept the API key ({said}, "
-            f"{', '.join(parts)}); check api_key= or RAGFLOW_API_KEY"
+            f"{said} ({req.describe()} failed: the server did not accept the API key, "
+            f"{', '.join(parts)}; check api_key= or RAGFLOW_API_KEY)"
         )
     else:
-        text = f"{req.describe()} failed: {message or 'no message'} ({', '.join(parts)})"
+        text = f"{message or 'no message'} ({req.describe()} failed: {', '.join(parts)})"
     if code == 109 and cls is PermissionDeniedError:
         text += "; the chat or session does not exist or is not yours"
     return cls(text, code=code, status_code=status, body=body)

@@ -26,6 +26,7 @@ __all__ = [
     "expect_list",
     "fetch_window",
     "flag",
+    "page_window",
     "query",
 ]
 
@@ -119,6 +120,21 @@ def fetch_window(
         if len(batch) < page_size:
             return items
         page += 1
+
+
+def page_window(
+    page_op: Callable[[int, int], Op[list[T]]], page: int, page_size: int, cap: int | None
+) -> Op[list[T]]:
+    """The caller's ``page`` of ``page_size`` records, in server pages no larger than ``cap``.
+
+    ``page`` or ``page_size`` below 1 are not a window: they are sent as given, for the
+    server to answer (``page_size=0`` lists everything on servers that allow it; others
+    refuse it with their own message).
+    """
+    if page < 1 or page_size < 1:
+        return (yield from page_op(page, page_size))
+    size = min(page_size, cap) if cap else page_size
+    return (yield from fetch_window(page_op, (page - 1) * page_size, page_size, size))
 
 
 def delete_body(

@@ -8,38 +8,24 @@ from typing import Any
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError, NotFoundError
 from .._http import Request, path
-from ._core import Op, call, delete_body, expect_dict, expect_list, query
+from ..types.chat import LLM_SETTINGS, PROMPT_CONFIG_KEYS, PROMPT_TOP_KEYS
+from ..types.configs import ConfigModel, settings_from
+from ._core import Op, call, delete_body, expect_dict, expect_list, page_window, query
 
-__all__ = ["create", "delete", "get", "list_page", "to_dialog", "update"]
+__all__ = ["create", "delete", "get", "list_page", "list_window", "to_dialog", "to_draft", "update"]
 
-_LLM_SETTINGS = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "max_tokens")
-_PROMPT_CONFIG = {
-    "prompt": "system",
-    "opener": "prologue",
-    "variables": "parameters",
-    "show_quote": "quote",
-    "empty_response": "empty_response",
-}
 _PROMPT_TOP = {
-    "similarity_threshold": "similarity_threshold",
-    "top_n": "top_n",
-    "rerank_model": "rerank_id",
+    **PROMPT_TOP_KEYS,
+    # As RAGFlow itself reads it when a chat is written (and inverts it when read back).
     "keywords_similarity_weight": "vector_similarity_weight",
     "top_k": "top_k",
 }
 
 
-def _plain(value: Any) -> dict[str, Any]:
-    """A dict of the set values of an ``LLM``/``Prompt`` model or a plain dict."""
-    if value is None:
-        return {}
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(exclude_none=True)
-    if not isinstance(value, dict):
-        raise InvalidArgumentError(
-            f"llm and prompt must be dicts or models, got {type(value).__name__}"
-        )
-    out = {k: v for k, v in value.items() if v is not None}
+def _plain(value: Any, what: str = "llm and prompt") -> dict[str, Any]:
+    """The set values of a settings object or a dict (``max_token`` as ``max_tokens``)."""
+    plain = settings_from(value, ConfigModel, what) or {}
+    out = {k: v for k, v in plain.items() if v is not None}
     if "max_token" in out:
         out.setdefault("max_tokens", out.pop("max_token"))
     return out
@@ -63,13 +49,13 @@ def to_dialog(
             if "model_name" in llm:
                 body["llm_id"] = llm.pop("model_name")
             settings = dict(current.get("llm_setting") or {})
-            settings.update({k: v for k, v in llm.items() if k in _LLM_SETTINGS})
+            settings.update({k: v for k, v in llm.items() if k in LLM_SETTINGS})
             if settings or llm:
                 body["llm_setting"] = settings
         elif key == "prompt":
             prompt = _plain(value)
             config = dict(current.get("prompt_config") or {})
-            for draft, dialog in _PROMPT_CONFIG.items():
+            for draft, dialog in PROMPT_CONFIG_KEYS.items():
                 if draft in prompt:
                     config[dialog] = prompt[draft]
             if config:
@@ -77,32 +63,50 @@ def to_dialog(
             for draft, dialog in _PROMPT_TOP.items():
                 if draft in prompt:
                     body[dialog] = prompt[draft]
+        elif key in ("llm_setting", "prompt_config"):
+            body[key] = settings_from(value, ConfigModel, key)
         else:
             body[key] = value
     return body
 
 
-def _draft_body(fields: dict[str, Any]) -> dict[str, Any]:
+def to_draft(fields: dict[str, Any]) -> dict[str, Any]:
+    """Translate the dialog keys of the released SDK (``icon``, ``llm_id``, ``llm_setting``,
+    ``prompt_config``, ``rerank_id`` ...) into the ``llm``/``prompt`` body of v0.13-v0.24.
+    """
     body: dict[str, Any] = {}
+    llm: dict[str, Any] = {}
+    prompt: dict[str, Any] = {}
+    top = {dialog: draft for draft, dialog in _PROMPT_TOP.items()}
     for key, value in fields.items():
-        if key in ("llm", "prompt"):
-            plain = _plain(value)
-            if plain:
-                body[key] = plain
+        if key == "icon":
+            body["avatar"] = value
+        elif key == "llm_id":
+            llm["model_name"] = value
+        elif key == "llm_setting":
+            llm.update(_plain(value, key))
+        elif key == "prompt_config":
+            config = _plain(value, key)
+            prompt.update({d: config[c] for d, c in PROMPT_CONFIG_KEYS.items() if c in config})
+        elif key in top:
+            prompt[top[key]] = value
+        elif key in ("llm", "prompt"):
+            (llm if key == "llm" else prompt).update(_plain(value))
         elif value is not None:
             body[key] = value
+    for key, plain in (("llm", llm), ("prompt", prompt)):
+        if plain:
+            body[key] = plain
     return body
 
 
 def create(d: Dialect, fields: dict[str, Any]) -> Op[dict[str, Any]]:
-    """Create a chat assistant."""
-    if not fields.get("name"):
-        raise InvalidArgumentError("create_chat needs a non-empty name")
+    """Create a chat assistant (the server checks the name)."""
     fields = {k: v for k, v in fields.items() if v is not None}
     if d.chat_schema == "dialog":
         body = to_dialog(fields)
     else:
-        body = _draft_body(fields)
+        body = to_draft(fields)
         if "dataset_ids" not in body:
             body["dataset_ids"] = []
     req = Request("POST", "/chats", "create chat", json=body, idempotent=False)
@@ -118,20 +122,37 @@ def list_page(
     desc: bool = True,
     id: str | None = None,
     name: str | None = None,
+    keywords: str | None = None,
+    owner_ids: str | list[str] | None = None,
 ) -> Op[list[dict[str, Any]]]:
-    """One page of chat assistants (a list up to v0.24, ``{"chats": [...]}`` after)."""
+    """One page of chat assistants (a list up to v0.24, ``{"chats": [...]}`` after);
+    ``keywords`` (in the name) and ``owner_ids`` filter it from v0.25.
+    """
+    if keywords or owner_ids:
+        d.require("chat_list_keywords", "list_chats(keywords=..., owner_ids=...)")
     params = {
         **d.page_params(page, page_size),
         "orderby": orderby,
         "desc": desc,
         "id": id,
         "name": name,
+        "keywords": keywords or None,
+        "owner_ids": owner_ids or None,
     }
     req = Request("GET", "/chats", "list chats", params=query(params))
     data = yield from call(req)
     if isinstance(data, dict):
         return expect_list(data, req, "chats")
     return expect_list(data, req)
+
+
+def list_window(d: Dialect, page: int, page_size: int, **filters: Any) -> Op[list[dict[str, Any]]]:
+    """The caller's page, fetched in server pages no larger than the version allows."""
+
+    def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
+        return (yield from list_page(d, p, size, **filters))
+
+    return (yield from page_window(one, page, page_size, d.max_page_size))
 
 
 def get(d: Dialect, *, id: str | None = None, name: str | None = None) -> Op[dict[str, Any]]:
@@ -157,14 +178,13 @@ def update(
     if d.chat_schema == "dialog":
         body = to_dialog(fields, merge_into=current)
     else:
-        body = _draft_body(fields)
+        body = to_draft(fields)
         # 0.22-0.24 clear the datasets of a chat updated without dataset_ids; 0.16-0.18
         # refuse an explicitly empty list. Resend the current ones when there are any.
         if "dataset_ids" not in body and current.get("dataset_ids"):
             body["dataset_ids"] = list(current["dataset_ids"])
-    if not body:
-        return None
-    req = Request("PUT", path("/chats/{}", chat_id), "update chat", json=body)
+    method = "PATCH" if d.has("patch_chats") else "PUT"
+    req = Request(method, path("/chats/{}", chat_id), "update chat", json=body)
     data = yield from call(req)
     return data if isinstance(data, dict) else None
 

@@ -7,9 +7,9 @@ from typing import Any
 from .._dialect import Dialect
 from .._exceptions import InvalidArgumentError
 from .._http import Request, path
-from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, query
+from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, page_window, query
 
-__all__ = ["add", "delete", "list_page", "list_window", "update"]
+__all__ = ["add", "delete", "list_page", "list_paged", "list_window", "update"]
 
 _UPDATABLE = {"content", "important_keywords", "available", "questions", "positions", "tag_kwd"}
 
@@ -25,10 +25,10 @@ def add(
     content: str,
     important_keywords: list[str] | None = None,
     questions: list[str] | None = None,
+    image_base64: str | None = None,
+    tag_kwd: list[str] | None = None,
 ) -> Op[dict[str, Any]]:
-    """Add a chunk; returns it."""
-    if not isinstance(content, str) or not content.strip():
-        raise InvalidArgumentError("add_chunk needs non-empty content")
+    """Add a chunk; returns it. The server checks the content (empty is refused)."""
     body: dict[str, Any] = {
         "content": content,
         "important_keywords": list(important_keywords or []),
@@ -36,6 +36,12 @@ def add(
     if questions:
         d.require("questions", "chunk questions")
         body["questions"] = list(questions)
+    if tag_kwd is not None:
+        d.require("chunk_tags_images", "chunk tags (tag_kwd)")
+        body["tag_kwd"] = list(tag_kwd)
+    if image_base64 is not None:
+        d.require("chunk_tags_images", "chunk images (image_base64)")
+        body["image_base64"] = image_base64
     req = Request("POST", _path(dataset_id, document_id), "add chunk", json=body, idempotent=False)
     data = expect_dict((yield from call(req)), req)
     return expect_dict(data.get("chunk", data), req)
@@ -82,6 +88,26 @@ def list_window(
 
     size = min(count, cap) if count else min(100, cap)
     return (yield from fetch_window(one, start, count, size))
+
+
+def list_paged(
+    d: Dialect,
+    dataset_id: str,
+    document_id: str,
+    page: int,
+    page_size: int,
+    keywords: str | None = None,
+    id: str | None = None,
+) -> Op[list[dict[str, Any]]]:
+    """The caller's page of chunks (``page_size=0``: as the server reads it, all of them)."""
+
+    def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
+        chunks, _, _ = yield from list_page(
+            d, dataset_id, document_id, p, size, keywords=keywords, id=id
+        )
+        return chunks
+
+    return (yield from page_window(one, page, page_size, d.max_page_size or 1024))
 
 
 def update(

@@ -10,8 +10,9 @@ from .._envelope import unwrap
 from .._exceptions import InvalidArgumentError, NotFoundError
 from .._http import Request, encode_multipart, path
 from ..types._base import fit
+from ..types.configs import ParserConfig, settings_from
 from ..types.document import DocumentFields
-from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, query
+from ._core import Op, call, delete_body, expect_dict, expect_list, fetch_window, page_window, query
 
 __all__ = [
     "by_ids",
@@ -20,6 +21,7 @@ __all__ = [
     "delete",
     "download",
     "list_page",
+    "list_paged",
     "list_window",
     "newest",
     "parse",
@@ -32,12 +34,10 @@ _UPDATABLE = {"name", "chunk_method", "parser_config", "meta_fields", "enabled",
 
 
 def upload(d: Dialect, dataset_id: str, files: list[tuple[str, bytes]]) -> Op[list[dict[str, Any]]]:
-    """Upload files (one multipart request); returns the new documents."""
-    if not files:
-        return []
+    """Upload files (one multipart request); returns the new documents. The server checks
+    the names and that there are files at all.
+    """
     for name, blob in files:
-        if not name:
-            raise InvalidArgumentError("every uploaded document needs a file name")
         if not isinstance(blob, bytes | bytearray):
             raise InvalidArgumentError(
                 f"the blob of {name!r} must be bytes, got {type(blob).__name__}"
@@ -145,6 +145,18 @@ def newest(d: Dialect, dataset_id: str, wanted: set[str]) -> Op[list[dict[str, A
     return seen
 
 
+def list_paged(
+    d: Dialect, dataset_id: str, page: int, page_size: int, **filters: Any
+) -> Op[list[dict[str, Any]]]:
+    """The caller's page of documents, in server pages no larger than the version allows."""
+
+    def one(p: int, size: int) -> Op[list[dict[str, Any]]]:
+        docs, _ = yield from list_page(d, dataset_id, p, size, **filters)
+        return docs
+
+    return (yield from page_window(one, page, page_size, d.max_page_size or 1024))
+
+
 def update(
     d: Dialect, dataset_id: str, document_id: str, fields: dict[str, Any]
 ) -> Op[dict[str, Any] | None]:
@@ -154,13 +166,13 @@ def update(
         key = _ALIASES.get(key, key)
         if key not in _UPDATABLE:
             raise InvalidArgumentError(
-                f"Document.update cannot change {key!r}; it takes {sorted(_UPDATABLE)}"
+                f"Document.update can't change `{key}`; it takes {sorted(_UPDATABLE)}"
             )
-        body[key] = value
+        body[key] = settings_from(value, ParserConfig, key) if key == "parser_config" else value
     if "meta_fields" in body:
         d.require("document_meta_fields", "document metadata (meta_fields)")
         if not isinstance(body["meta_fields"], dict):
-            raise InvalidArgumentError("meta_fields must be a dict")
+            raise InvalidArgumentError("meta_fields must be a dictionary")
     if not body:
         return None
     req = Request(
@@ -174,16 +186,33 @@ def update(
 
 
 def download(d: Dialect, dataset_id: str, document_id: str) -> Op[bytes]:
-    """The document's file; a JSON answer is an error."""
+    """The document's file. The server sends a file as an attachment; an answer that is
+    not one is an error when it reads as an error envelope (a JSON object with a non-zero
+    ``code``), and the file otherwise (a ``.json`` file is a file, whatever its keys).
+    """
     req = Request(
         "GET", path("/datasets/{}/documents/{}", dataset_id, document_id), "download document"
     )
     resp = yield req
-    if resp.status >= 400 or resp.content_type == "application/json":
-        unwrap(resp, req)  # raises for an error envelope
-        if resp.status < 400:
-            return resp.body  # a JSON document that really is the file
+    disposition = next(
+        (v for k, v in resp.headers.items() if k.lower() == "content-disposition"), ""
+    )
+    if resp.status < 400 and disposition.lstrip().lower().startswith("attachment"):
+        return resp.body
+    if resp.status >= 400 or _is_error_envelope(resp.body):
+        unwrap(resp, req)  # raises the error the envelope stands for
     return resp.body
+
+
+def _is_error_envelope(body: bytes) -> bool:
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(raw, dict):
+        return False
+    code = raw.get("code", raw.get("retcode"))
+    return isinstance(code, int) and not isinstance(code, bool) and code != 0
 
 
 def delete(
@@ -201,9 +230,9 @@ def delete(
 
 
 def parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[None]:
-    """Start parsing documents."""
+    """Start parsing documents (at least one: old servers may read none as all)."""
     if not document_ids:
-        return None
+        raise InvalidArgumentError("`document_ids` is required: name the documents to parse")
     req = Request(
         "POST",
         path("/datasets/{}/chunks", dataset_id),
@@ -230,11 +259,13 @@ def cancel_parse(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[Non
 
 
 def cancel_running(d: Dialect, dataset_id: str, document_ids: list[str]) -> Op[None]:
-    """Stop parsing those of these documents that are being parsed; the rest are left alone."""
-    wanted = set(document_ids)
+    """Stop parsing the named documents that are being parsed; documents that are not are
+    left alone, and ids the dataset does not hold are sent for the server to refuse.
+    """
+    listed = {doc.get("id"): doc for doc in (yield from list_window(d, dataset_id, 0, None))}
     running = [
-        doc["id"]
-        for doc in (yield from list_window(d, dataset_id, 0, None))
-        if doc.get("id") in wanted and fit(DocumentFields, doc).run == "RUNNING"
+        doc_id
+        for doc_id in document_ids
+        if doc_id not in listed or fit(DocumentFields, listed[doc_id]).run == "RUNNING"
     ]
     yield from cancel_parse(d, dataset_id, running)

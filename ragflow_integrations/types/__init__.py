@@ -1,7 +1,18 @@
 """The models the client returns."""
 
-from .chat import LLM, AsyncChat, Chat, Prompt
+from .chat import AsyncChat, Chat
 from .chunk import AsyncChunk, Chunk
+from .configs import (
+    LLM,
+    ConfigModel,
+    GraphRAGConfig,
+    LLMSetting,
+    ParentChildConfig,
+    ParserConfig,
+    Prompt,
+    PromptConfig,
+    RaptorConfig,
+)
 from .dataset import AsyncDataSet, DataSet
 from .document import AsyncDocument, Document
 from .ingest import IngestedDocument, IngestItem, IngestProgress, IngestResult
@@ -19,14 +30,21 @@ __all__ = [
     "ChatCompletion",
     "ChatCompletionChunk",
     "Chunk",
+    "ConfigModel",
     "DataSet",
     "Document",
+    "GraphRAGConfig",
     "IngestItem",
     "IngestProgress",
     "IngestResult",
     "IngestedDocument",
+    "LLMSetting",
     "Message",
+    "ParentChildConfig",
+    "ParserConfig",
     "Prompt",
+    "PromptConfig",
+    "RaptorConfig",
     "Session",
     "Usage",
 ]

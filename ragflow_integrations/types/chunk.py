@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator
 
-from ._base import RAGFlowModel, first_of
+from .._checks import checked
+from ._base import AsyncModel, RAGFlowModel, SyncModel, as_update, first_of
 
 __all__ = ["PROVENANCE_KEYS", "AsyncChunk", "Chunk", "ChunkFields"]
 
@@ -56,6 +57,7 @@ class ChunkFields(RAGFlowModel):
         default_factory=list, validation_alias=AliasChoices("important_keywords", "important_kwd")
     )
     questions: list[str] = Field(default_factory=list)
+    tag_kwd: list[str] = Field(default_factory=list)
     available: bool | None = None
     similarity: float | None = None
     vector_similarity: float | None = None
@@ -89,7 +91,7 @@ class ChunkFields(RAGFlowModel):
             return value  # not a list: the field's own validation reports it
         return [p for p in value if p not in ("", None)]
 
-    @field_validator("important_keywords", "questions", mode="before")
+    @field_validator("important_keywords", "questions", "tag_kwd", mode="before")
     @classmethod
     def _words(cls, value: Any) -> Any:
         if value is None or value == "":
@@ -118,10 +120,10 @@ class ChunkFields(RAGFlowModel):
         return self.dataset_id
 
 
-_UPDATABLE = ("content", "important_keywords", "available", "questions")
+_UPDATABLE = ("content", "important_keywords", "available", "questions", "tag_kwd")
 
 
-class Chunk(ChunkFields):
+class Chunk(ChunkFields, SyncModel):
     """A chunk of a document, with the draft API's and the released SDK's methods."""
 
     def save(self) -> bool:
@@ -131,9 +133,12 @@ class Chunk(ChunkFields):
             self._bound()._update_chunk(self, changes)
         return True
 
+    @checked
     def update(self, update_message: dict[str, Any]) -> None:
-        """Update ``content``, ``important_keywords``, ``available`` or ``questions``."""
-        self._bound()._update_chunk(self, dict(update_message))
+        """Update ``content``, ``important_keywords``, ``available``, ``questions``,
+        ``tag_kwd`` or ``positions``.
+        """
+        self._bound()._update_chunk(self, as_update(update_message))
 
     def delete(self) -> bool:
         """Delete this chunk; ``True`` on success."""
@@ -141,7 +146,7 @@ class Chunk(ChunkFields):
         return True
 
 
-class AsyncChunk(ChunkFields):
+class AsyncChunk(ChunkFields, AsyncModel):
     """A chunk from :class:`~ragflow_integrations.AsyncRAGFlow`; methods are coroutines."""
 
     async def save(self) -> bool:
@@ -151,9 +156,10 @@ class AsyncChunk(ChunkFields):
             await self._bound()._update_chunk(self, changes)
         return True
 
+    @checked
     async def update(self, update_message: dict[str, Any]) -> None:
-        """Update ``content``, ``important_keywords``, ``available`` or ``questions``."""
-        await self._bound()._update_chunk(self, dict(update_message))
+        """Update the chunk (see :meth:`Chunk.update`)."""
+        await self._bound()._update_chunk(self, as_update(update_message))
 
     async def delete(self) -> bool:
         """Delete this chunk; ``True`` on success."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field, field_validator
 
-from ._base import RAGFlowModel, first_of
-
-if TYPE_CHECKING:
-    from .chunk import AsyncChunk, Chunk
+from .._checks import checked
+from . import configs
+from ._base import AsyncModel, RAGFlowModel, SyncModel, as_update, first_of
+from .chunk import AsyncChunk, Chunk
+from .configs import as_settings
 
 __all__ = ["RUN_STATES", "AsyncDocument", "Document", "DocumentFields"]
 
@@ -20,6 +22,9 @@ RUN_STATES = {"0": "UNSTART", "1": "RUNNING", "2": "CANCEL", "3": "DONE", "4": "
 
 class DocumentFields(RAGFlowModel):
     """The fields of a document (older names such as ``kb_id``, ``parser_id`` accepted)."""
+
+    ParserConfig: ClassVar[builtins.type[configs.ParserConfig]] = configs.ParserConfig
+    """The settings class of :attr:`parser_config` (``Document.ParserConfig(...)``)."""
 
     id: str = ""
     name: str = ""
@@ -37,7 +42,7 @@ class DocumentFields(RAGFlowModel):
         default=None,
         validation_alias=AliasChoices("chunk_method", "parser_id", "parser_method", "parse_method"),
     )
-    parser_config: dict[str, Any] = Field(default_factory=dict)
+    parser_config: configs.ParserConfig = Field(default_factory=configs.ParserConfig)
     meta_fields: dict[str, Any] = Field(default_factory=dict)
     progress: float = 0.0
     progress_msg: str = ""
@@ -65,7 +70,12 @@ class DocumentFields(RAGFlowModel):
             return "UNSTART"
         return RUN_STATES.get(str(value), str(value).upper())
 
-    @field_validator("parser_config", "meta_fields", mode="before")
+    @field_validator("parser_config", mode="before")
+    @classmethod
+    def _config(cls, value: Any) -> Any:
+        return as_settings(value)
+
+    @field_validator("meta_fields", mode="before")
     @classmethod
     def _mapping(cls, value: Any) -> Any:
         return value or {}
@@ -117,14 +127,17 @@ class DocumentFields(RAGFlowModel):
 _UPDATABLE = ("name", "chunk_method", "parser_config", "meta_fields")
 
 
-class Document(DocumentFields):
+class Document(DocumentFields, SyncModel):
     """A document, with the methods of the draft Python API and of the released SDK."""
 
-    def update(self, update_message: dict[str, Any]) -> None:
-        """Update ``name``, ``chunk_method`` (or ``parser_method``), ``parser_config`` or
-        ``meta_fields`` (the document's metadata, a dict).
+    @checked
+    def update(self, update_message: dict[str, Any]) -> Document:
+        """Update ``name``, ``chunk_method`` (or ``parser_method``), ``parser_config``,
+        ``enabled`` or ``meta_fields`` (the document's metadata, a dict); returns this
+        document, updated.
         """
-        self._bound()._update_document(self, dict(update_message))
+        self._bound()._update_document(self, as_update(update_message))
+        return self
 
     def save(self) -> bool:
         """Send the attributes changed on this object; ``True`` on success."""
@@ -158,32 +171,41 @@ class Document(DocumentFields):
         """
         return self._bound()._join(self, interval, timeout)  # type: ignore[no-any-return]
 
+    @checked
     def add_chunk(
         self,
         content: str,
         important_keywords: list[str] | None = None,
         questions: list[str] | None = None,
+        image_base64: str | None = None,
+        *,
+        tag_kwd: list[str] | None = None,
     ) -> Chunk:
-        """Add a chunk by hand."""
-        return self._bound()._add_chunk(self, content, important_keywords, questions)  # type: ignore[no-any-return]
+        """Add a chunk by hand (``image_base64``: an image for it; ``tag_kwd``: its tags)."""
+        return self._bound()._add_chunk(  # type: ignore[no-any-return]
+            self, content, important_keywords, questions, image_base64, tag_kwd
+        )
 
+    @checked
     def list_chunks(
         self,
+        page: int | str | None = 1,
+        page_size: int | str | None = 30,
         keywords: str | None = None,
-        page: int = 1,
-        page_size: int = 30,
         id: str | None = None,
         *,
         offset: int | None = None,
         limit: int | None = None,
     ) -> list[Chunk]:
-        """One page of this document's chunks (``offset``/``limit``: the draft's record window)."""
+        """One page of this document's chunks, in the released SDK's order (``page_size=0``:
+        all of them); ``offset``/``limit`` give the draft's record window instead.
+        """
         if offset is not None or limit is not None:
             return self._bound()._list_chunks_window(  # type: ignore[no-any-return]
-                self, keywords, offset or 0, -1 if limit is None else limit, id
+                self, keywords, offset or 0, -1 if limit is None else limit, id or None
             )
         chunks: list[Chunk] = self._bound()._list_chunks(
-            self, keywords=keywords, page=page, page_size=page_size, id=id
+            self, keywords=keywords or None, page=page, page_size=page_size, id=id or None
         )
         return chunks
 
@@ -191,17 +213,20 @@ class Document(DocumentFields):
         """Every chunk, one page at a time."""
         return self._bound()._iter_chunks(self, page_size=page_size, keywords=keywords)  # type: ignore[no-any-return]
 
-    def delete_chunks(self, ids: list[str] | None = None, *, delete_all: bool = False) -> None:
+    @checked
+    def delete_chunks(self, ids: list[str] | None = None, delete_all: bool = False) -> None:
         """Delete the named chunks; ``[]`` deletes nothing, everything needs ``delete_all=True``."""
         self._bound()._delete_chunks(self.dataset_id, self.id, ids, delete_all=delete_all)
 
 
-class AsyncDocument(DocumentFields):
+class AsyncDocument(DocumentFields, AsyncModel):
     """A document from :class:`~ragflow_integrations.AsyncRAGFlow`; methods are coroutines."""
 
-    async def update(self, update_message: dict[str, Any]) -> None:
-        """Update the document (see :meth:`Document.update`)."""
-        await self._bound()._update_document(self, dict(update_message))
+    @checked
+    async def update(self, update_message: dict[str, Any]) -> AsyncDocument:
+        """Update the document (see :meth:`Document.update`); returns it, updated."""
+        await self._bound()._update_document(self, as_update(update_message))
+        return self
 
     async def save(self) -> bool:
         """Send the attributes changed on this object; ``True`` on success."""
@@ -235,32 +260,39 @@ class AsyncDocument(DocumentFields):
         """
         return self._bound()._join(self, interval, timeout)  # type: ignore[no-any-return]
 
+    @checked
     async def add_chunk(
         self,
         content: str,
         important_keywords: list[str] | None = None,
         questions: list[str] | None = None,
+        image_base64: str | None = None,
+        *,
+        tag_kwd: list[str] | None = None,
     ) -> AsyncChunk:
-        """Add a chunk by hand."""
-        return await self._bound()._add_chunk(self, content, important_keywords, questions)  # type: ignore[no-any-return]
+        """Add a chunk by hand (see :meth:`Document.add_chunk`)."""
+        return await self._bound()._add_chunk(  # type: ignore[no-any-return]
+            self, content, important_keywords, questions, image_base64, tag_kwd
+        )
 
+    @checked
     async def list_chunks(
         self,
+        page: int | str | None = 1,
+        page_size: int | str | None = 30,
         keywords: str | None = None,
-        page: int = 1,
-        page_size: int = 30,
         id: str | None = None,
         *,
         offset: int | None = None,
         limit: int | None = None,
     ) -> list[AsyncChunk]:
-        """One page of this document's chunks (``offset``/``limit``: the draft's record window)."""
+        """One page of this document's chunks (see :meth:`Document.list_chunks`)."""
         if offset is not None or limit is not None:
             return await self._bound()._list_chunks_window(  # type: ignore[no-any-return]
-                self, keywords, offset or 0, -1 if limit is None else limit, id
+                self, keywords, offset or 0, -1 if limit is None else limit, id or None
             )
         chunks: list[AsyncChunk] = await self._bound()._list_chunks(
-            self, keywords=keywords, page=page, page_size=page_size, id=id
+            self, keywords=keywords or None, page=page, page_size=page_size, id=id or None
         )
         return chunks
 
@@ -270,8 +302,7 @@ class AsyncDocument(DocumentFields):
         """Every chunk, one page at a time."""
         return self._bound()._iter_chunks(self, page_size=page_size, keywords=keywords)  # type: ignore[no-any-return]
 
-    async def delete_chunks(
-        self, ids: list[str] | None = None, *, delete_all: bool = False
-    ) -> None:
+    @checked
+    async def delete_chunks(self, ids: list[str] | None = None, delete_all: bool = False) -> None:
         """Delete the named chunks (see :meth:`Document.delete_chunks`)."""
         await self._bound()._delete_chunks(self.dataset_id, self.id, ids, delete_all=delete_all)

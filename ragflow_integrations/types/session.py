@@ -7,7 +7,8 @@ from typing import Any, Literal, overload
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from ._base import RAGFlowModel
+from .._checks import checked
+from ._base import AsyncModel, RAGFlowModel, SyncModel, as_update
 from .chunk import Chunk
 
 __all__ = ["AsyncSession", "Message", "Session", "SessionFields"]
@@ -37,6 +38,22 @@ class Message(BaseModel):
     replaced: bool = False
     """True when the server rewrote earlier text (citations inserted); ``delta`` is then empty."""
 
+    def __iter__(self) -> Iterator[Message]:  # type: ignore[override]
+        """This message, once: ``for m in session.ask(q)`` (the official SDK's loop over an
+        answer that is not streamed) reads the answer. ``dict(message)`` still gives the
+        fields (through :meth:`keys`).
+        """
+        yield self
+
+    def keys(self) -> list[str]:
+        """The field names (and any extra ones), so that ``dict(message)`` works."""
+        return [*type(self).model_fields, *(self.__pydantic_extra__ or {})]
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
 
 class SessionFields(RAGFlowModel):
     """The fields of a session."""
@@ -59,7 +76,7 @@ class SessionFields(RAGFlowModel):
         return data
 
 
-class Session(SessionFields):
+class Session(SessionFields, SyncModel):
     """A conversation with a chat assistant."""
 
     @overload
@@ -78,18 +95,20 @@ class Session(SessionFields):
     ) -> Message | Iterator[Message]:
         """Ask a question in this session.
 
-        ``stream=False`` returns the whole :class:`Message`; ``stream=True`` returns an
-        iterator of messages as the answer grows. Extra keyword arguments are sent as body
-        fields (e.g. ``legacy=True``, prompt variables).
+        ``stream=False`` returns the whole :class:`Message` (iterating it yields it, as the
+        official SDK's one-item iterator did); ``stream=True`` returns an iterator of
+        messages as the answer grows. Extra keyword arguments are sent as body fields (e.g.
+        ``legacy=True``, prompt variables).
         """
         client = self._bound()
         if stream:
             return client._ask_stream(self, question, kwargs)  # type: ignore[no-any-return]
         return client._ask(self, question, kwargs)  # type: ignore[no-any-return]
 
+    @checked
     def update(self, update_message: dict[str, Any]) -> None:
         """Rename the session: ``{"name": ...}``."""
-        self._bound()._update_session(self, dict(update_message))
+        self._bound()._update_session(self, as_update(update_message))
 
     def delete(self) -> bool:
         """Delete this session."""
@@ -97,7 +116,7 @@ class Session(SessionFields):
         return True
 
 
-class AsyncSession(SessionFields):
+class AsyncSession(SessionFields, AsyncModel):
     """A session from :class:`~ragflow_integrations.AsyncRAGFlow`."""
 
     @overload
@@ -126,9 +145,10 @@ class AsyncSession(SessionFields):
             return client._ask_stream(self, question, kwargs)  # type: ignore[no-any-return]
         return client._ask(self, question, kwargs)  # type: ignore[no-any-return]
 
+    @checked
     async def update(self, update_message: dict[str, Any]) -> None:
         """Rename the session: ``{"name": ...}``."""
-        await self._bound()._update_session(self, dict(update_message))
+        await self._bound()._update_session(self, as_update(update_message))
 
     async def delete(self) -> bool:
         """Delete this session."""

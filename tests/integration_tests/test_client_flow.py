@@ -15,6 +15,7 @@ from ragflow_integrations import (
     Chunk,
     DeleteAllRequiredError,
     Document,
+    InvalidArgumentError,
     Message,
     NotFoundError,
     RAGFlow,
@@ -47,13 +48,9 @@ def rag(env: Seeded) -> Iterator[RAGFlow]:
 
 
 def test_datasets_create_list_update_delete(rag: RAGFlow, env: Seeded) -> None:
-    ds = rag.create_dataset(
-        name="kb_flow",
-        description="flow test",
-        language="English",
-        document_count=5,
-        parse_method="naive",
-    )
+    with pytest.raises(InvalidArgumentError, match="unexpected keyword argument 'document_count'"):
+        rag.create_dataset(name="kb_flow", document_count=5)  # read-only: never sent
+    ds = rag.create_dataset(name="kb_flow", description="flow test", parse_method="naive")
     assert ds.id and ds.name == "kb_flow" and ds.chunk_method == "naive"
     listed = rag.list_datasets(name="kb_flow")
     assert [d.id for d in listed] == [ds.id]
@@ -220,7 +217,20 @@ def test_chat_create_update_list(rag: RAGFlow, env: Seeded) -> None:
     assert listed[0].llm.temperature == pytest.approx(0.8)
     assert listed[0].dataset_ids == [ds.id], "an update must not drop the chat's datasets"
     assert listed[0].get_prologue() == "Hello there."
-    rag.delete_chats(ids=[chat.id])
+    # The released SDK's view of the same settings, whatever the server's schema.
+    assert listed[0].llm_setting.temperature == pytest.approx(0.8)
+    assert listed[0].prompt_config["prologue"] == "Hello there."
+    # ... and the SDK's arguments, translated for servers of the llm/prompt schema.
+    sdk_style = rag.create_chat(
+        "Miss S",
+        dataset_ids=[ds.id],
+        llm_setting={"temperature": 0.3},
+        prompt_config={"prologue": "Hey."},
+    )
+    assert sdk_style.llm.temperature == pytest.approx(0.3)
+    assert sdk_style.llm_setting.get("temperature") == pytest.approx(0.3)
+    assert sdk_style.get_prologue() == "Hey." and sdk_style.dataset_ids == [ds.id]
+    rag.delete_chats(ids=[chat.id, sdk_style.id])
     assert chat.id not in {c.id for c in rag.list_chats()}
 
 

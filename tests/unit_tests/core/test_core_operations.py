@@ -12,6 +12,9 @@ from ragflow_integrations import (
     DeleteAllRequiredError,
     Dialect,
     InvalidArgumentError,
+    LLMSetting,
+    ParserConfig,
+    RAGFlowError,
     UnsupportedFeatureError,
 )
 from ragflow_integrations._http import Request, Response, encode_multipart
@@ -97,21 +100,25 @@ def test_bulk_deletes_are_explicit(version: str, resource: str, call: Any) -> No
 
 
 @pytest.mark.parametrize("version", ALL)
-def test_dataset_create_drops_what_the_version_refuses(version: str) -> None:
-    fields = {
-        "name": "kb",
-        "language": "English",
-        "document_count": 3,
-        "chunk_count": 1,
-        "parse_method": "qa",
-        "permission": "me",
-        "avatar": None,
-    }
+def test_dataset_create_refuses_what_the_version_does_not_take(version: str) -> None:
+    fields = {"name": "kb", "parse_method": "qa", "permission": "me", "avatar": None}
     _, sent = drive(datasets.create(d(version), fields), lambda r: ok({"id": "x"}))
     body = sent[0].json
-    assert body["chunk_method"] == "qa" and "parse_method" not in body
-    assert "document_count" not in body and "chunk_count" not in body and "avatar" not in body
-    assert ("language" in body) == (d(version).version < (0, 19, 0))
+    assert body == {"name": "kb", "chunk_method": "qa", "permission": "me"}
+    # A field the version does not take is refused before anything is sent, never dropped.
+    takes_language = d(version).version < (0, 19, 0)
+    with_language = {**fields, "language": "English"}
+    if takes_language:
+        _, sent = drive(datasets.create(d(version), with_language), lambda r: ok({"id": "x"}))
+        assert sent[0].json["language"] == "English"
+    else:
+        with pytest.raises(InvalidArgumentError, match="'language': Extra inputs"):
+            drive(datasets.create(d(version), with_language))
+    for read_only in ("document_count", "chunk_count", "id"):
+        with pytest.raises(InvalidArgumentError, match=f"'{read_only}'"):
+            drive(datasets.create(d(version), {**fields, read_only: 3}))
+        with pytest.raises(InvalidArgumentError, match="unexpected keyword argument"):
+            drive(datasets.create(d(version), fields, {read_only: 3}))
 
 
 @pytest.mark.parametrize("version", ALL)
@@ -450,11 +457,129 @@ def test_multipart_is_deterministic() -> None:
 
 
 def test_bad_arguments_are_named() -> None:
-    with pytest.raises(InvalidArgumentError, match="name"):
-        drive(datasets.create(d("v0.27"), {"name": ""}))
-    with pytest.raises(InvalidArgumentError, match="'size'"):
+    with pytest.raises(InvalidArgumentError, match="can't change `size`"):
         drive(documents.update(d("v0.27"), "ds", "doc", {"size": 3}))
     with pytest.raises(UnsupportedFeatureError, match="meta_fields"):
         drive(documents.update(d("v0.16"), "ds", "doc", {"meta_fields": {"a": 1}}))
     with pytest.raises(InvalidArgumentError, match="bytes"):
         drive(documents.upload(d("v0.27"), "ds", [("a.txt", "text")]))  # type: ignore[list-item]
+
+
+def test_sdk_chat_keys_are_translated_for_the_llm_prompt_schema() -> None:
+    fields = {
+        "name": "sdk",
+        "icon": "aW1n",
+        "dataset_ids": ["k"],
+        "llm_id": "glm-4",
+        "llm_setting": LLMSetting(temperature=0.4, max_token=128),
+        "prompt_config": {"system": "S", "prologue": "Hey", "quote": False, "tts": True},
+        "rerank_id": "rr",
+        "vector_similarity_weight": 0.3,
+        "top_n": 5,
+    }
+    _, old = drive(chats.create(d("v0.24"), fields), lambda r: ok({"id": "c"}))
+    assert old[0].json == {
+        "name": "sdk",
+        "avatar": "aW1n",
+        "dataset_ids": ["k"],
+        "llm": {"model_name": "glm-4", "temperature": 0.4, "max_tokens": 128},
+        "prompt": {
+            "prompt": "S",
+            "opener": "Hey",
+            "show_quote": False,
+            "rerank_model": "rr",
+            "keywords_similarity_weight": 0.3,
+            "top_n": 5,
+        },
+    }
+    _, new = drive(chats.create(d("v0.27"), fields), lambda r: ok({"id": "c"}))
+    assert new[0].json["llm_setting"] == {"temperature": 0.4, "max_token": 128}
+    assert new[0].json["prompt_config"]["tts"] is True and new[0].json["icon"] == "aW1n"
+
+
+def test_chat_updates_are_partial_patches_from_v0_25() -> None:
+    _, sent = drive(chats.update(d("v0.25.0"), "c", {"dataset_ids": ["k"]}, {"name": "n"}))
+    assert (sent[0].method, sent[0].json) == ("PATCH", {"name": "n"})
+    _, sent = drive(chats.update(d("v0.24"), "c", {"dataset_ids": ["k"]}, {"name": "n"}))
+    assert (sent[0].method, sent[0].json) == ("PUT", {"name": "n", "dataset_ids": ["k"]})
+
+
+def test_list_chats_keywords_need_v0_25() -> None:
+    _, sent = drive(
+        chats.list_window(d("v0.27"), 1, 30, keywords="ab", owner_ids=["u1", "u2"]),
+        lambda r: ok({"chats": [], "total": 0}),
+    )
+    assert ("keywords", "ab") in sent[0].params and sent[0].params.count(("owner_ids", "u2")) == 1
+    with pytest.raises(UnsupportedFeatureError, match=r"v0\.25\.0"):
+        drive(chats.list_window(d("v0.24"), 1, 30, keywords="ab"))
+
+
+@pytest.mark.parametrize(("page", "page_size"), [(1, 0), (0, 2), (-1, 5)])
+def test_pages_out_of_range_are_sent_as_given(page: int, page_size: int) -> None:
+    _, sent = drive(
+        chunks.list_paged(d("v0.27"), "ds", "doc", page, page_size),
+        lambda r: ok({"chunks": [], "total": 0}),
+    )
+    assert len(sent) == 1
+    assert dict(sent[0].params)["page"] == str(page)
+    assert dict(sent[0].params)["page_size"] == str(page_size)
+
+
+def test_updates_send_what_is_given_and_refuse_what_the_version_lacks() -> None:
+    _, sent = drive(datasets.update(d("v0.27"), "ds", {"avatar": None, "parse_method": "qa"}))
+    assert sent[0].json == {"avatar": None, "chunk_method": "qa"}
+    _, sent = drive(datasets.update(d("v0.27"), "ds", {}))
+    assert sent[0].json == {}  # the server says "no properties were modified"
+    config = ParserConfig(chunk_token_num="many", raptor={"use_raptor": True})
+    _, sent = drive(datasets.update(d("v0.27"), "ds", {"parser_config": config}))
+    assert sent[0].json == {
+        "parser_config": {"chunk_token_num": "many", "raptor": {"use_raptor": True}}
+    }
+    with pytest.raises(InvalidArgumentError, match="'language': Extra inputs are not permitted"):
+        drive(datasets.update(d("v0.20"), "ds", {"language": "English"}))
+    with pytest.raises(InvalidArgumentError, match="'chunk_count'"):
+        drive(datasets.update(d("v0.27"), "ds", {"chunk_count": 1}))
+
+
+def test_download_tells_a_file_from_an_error() -> None:
+    def answer(body: bytes, headers: dict[str, str]) -> Callable[[Request], Response]:
+        return lambda r: Response(200, headers, body)
+
+    envelope_like = json.dumps({"code": 102, "message": "x"}).encode()
+    as_file = {"Content-Type": "application/json", "Content-Disposition": "attachment; a.json"}
+    got, _ = drive(documents.download(d("v0.27"), "ds", "doc"), answer(envelope_like, as_file))
+    assert got == envelope_like
+    plain_json = json.dumps({"rows": [1]}).encode()
+    ctype = {"Content-Type": "application/json"}
+    got, _ = drive(documents.download(d("v0.20"), "ds", "doc"), answer(plain_json, ctype))
+    assert got == plain_json
+    with pytest.raises(RAGFlowError, match=r"^The dataset not own the document doc\."):
+        error = json.dumps({"code": 102, "message": "The dataset not own the document doc."})
+        drive(documents.download(d("v0.27"), "ds", "doc"), answer(error.encode(), ctype))
+
+
+def test_auto_metadata_settings() -> None:
+    got, sent = drive(datasets.auto_metadata(d("v0.27"), "ds", None), lambda r: ok({"a": 1}))
+    assert got == {"a": 1} and (sent[0].method, sent[0].path) == (
+        "GET",
+        "/datasets/ds/metadata/config",
+    )
+    _, sent = drive(datasets.auto_metadata(d("v0.27"), "ds", {"enabled": True}), lambda r: ok({}))
+    assert (sent[0].method, sent[0].json) == ("PUT", {"enabled": True})
+    with pytest.raises(UnsupportedFeatureError, match=r"v0\.25\.1"):
+        drive(datasets.auto_metadata(d("v0.25.0"), "ds", None))
+
+
+def test_chunk_tags_and_images_need_v0_25() -> None:
+    _, sent = drive(
+        chunks.add(d("v0.27"), "ds", "doc", "c", None, None, "aW1n", ["t"]),
+        lambda r: ok({"chunk": {"id": "k"}}),
+    )
+    assert sent[0].json == {
+        "content": "c",
+        "important_keywords": [],
+        "tag_kwd": ["t"],
+        "image_base64": "aW1n",
+    }
+    with pytest.raises(UnsupportedFeatureError, match="tag_kwd"):
+        drive(chunks.add(d("v0.24"), "ds", "doc", "c", tag_kwd=["t"]))
