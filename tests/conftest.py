@@ -6,6 +6,7 @@ Replay is the default; see tests/support.py for recording and the seeded sample 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,21 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr("ragflow_integrations._transport.asyncio.sleep", asleep)
     monkeypatch.setattr("ragflow_integrations._client.time.sleep", waits.append)
     return waits
+
+
+@pytest.fixture(autouse=True)
+def _every_interaction_is_played(vcr: Any, record_mode: str) -> Iterator[None]:
+    """Replay is strict: a test that leaves a recorded interaction unplayed fails.
+
+    Except an exact copy of an interaction that was played: vcrpy records some streamed
+    httpx downloads twice while the client sent them once.
+    """
+    yield
+    if vcr is not None and record_mode == "none":
+        played = [(vcr.data[i][0]._to_dict(), vcr.data[i][1]) for i in vcr.play_counts]
+        unplayed = [
+            r.uri
+            for i, (r, a) in enumerate(vcr.data)
+            if not vcr.play_counts[i] and (r._to_dict(), a) not in played
+        ]
+        assert not unplayed, f"{vcr._path}: recorded but never played: {unplayed}"

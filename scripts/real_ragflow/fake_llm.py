@@ -3,11 +3,13 @@
 RAGFlow needs a chat model and an embedding model and no model can be downloaded here, so this
 answers ``/v1/chat/completions`` (stream and not) and ``/v1/embeddings`` on 127.0.0.1:
 
-* embeddings are hashed bags of words (``DIM`` dimensions, L2-normalised): texts sharing words
-  are near, so retrieval ranks sensibly, with lower scores than a real model gives;
+* embeddings are hashed bags of terms (words of four letters or more but stop words, crudely
+  stemmed; ``DIM`` dimensions, L2-normalised): texts sharing terms are near, so retrieval ranks
+  sensibly, with lower scores than a real model gives;
 * a chat answer is extractive: when the prompt holds RAGFlow's knowledge block (``ID: n`` ...
-  ``Content:``), the sentence sharing most words with the question, cited ``[ID:n]``;
-  otherwise the question itself (RAGFlow also asks the model to rewrite questions or pick
+  ``Content:``), from each of up to three chunks the sentence sharing most terms with the
+  question, cited ``[ID:n]`` (at least two sentences when there are two chunks); otherwise the
+  question itself (RAGFlow also asks the model to rewrite a follow-up question or pick
   keywords, where an echo keeps the meaning).
 
 Usage: ``fake_llm.py PORT [DIM]``.
@@ -24,8 +26,52 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 WORD = re.compile(r"\w+")
-KNOWLEDGE = re.compile(r"^ID: (\d+)\n(.*?)└── Content:\n(.*?)(?=\nID: \d+\n|\Z)", re.M | re.S)
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# RAGFlow's knowledge block: "ID: n", a title, "└── Content:", the chunk; chunks are parted by
+# "------" and the block ends with the system prompt's "The above is the knowledge base."
+KNOWLEDGE = re.compile(
+    r"^ID: (\d+)\n.*?└── Content:\n(.*?)(?=\n+------|\n\s*The above is|\nID: \d+\n|\Z)", re.M | re.S
+)
+# RAGFlow asks to rewrite a follow-up question with the conversation in the prompt
+# ("USER: ..." lines) and "Output: " as the user's message.
+CONVERSATION_TURN = re.compile(r"^USER: (.+)$", re.M)
+SUFFIX = re.compile(r"(ing|ed|s)$")
+STOPWORDS = {
+    "about",
+    "also",
+    "been",
+    "does",
+    "from",
+    "have",
+    "into",
+    "just",
+    "more",
+    "most",
+    "much",
+    "only",
+    "over",
+    "same",
+    "some",
+    "such",
+    "than",
+    "that",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "very",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "with",
+    "would",
+    "your",
+}
+SENTENCE = re.compile(r"[^.!?]+[.!?]?")
 DIM = 128
 
 
@@ -33,9 +79,19 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
+def terms(text: str) -> list[str]:
+    """Words of four letters or more, without a plural or verb ending ("chunking" -> "chunk")."""
+    stems = (SUFFIX.sub("", w) for w in words(text) if len(w) > 3 and w not in STOPWORDS)
+    return [s for s in stems if len(s) > 3]
+
+
+def content_words(text: str) -> set[str]:
+    return set(terms(text))
+
+
 def embed(text: str) -> list[float]:
     vector = [0.0] * DIM
-    for word in words(text) or ["<empty>"]:
+    for word in terms(text) or ["<empty>"]:
         digest = hashlib.md5(word.encode()).digest()
         vector[int.from_bytes(digest[:4], "little") % DIM] += 1.0 if digest[4] & 1 else -1.0
     norm = math.sqrt(sum(v * v for v in vector)) or 1.0
@@ -50,18 +106,25 @@ def text_of(message: dict[str, Any]) -> str:
 
 
 def answer(messages: list[dict[str, Any]]) -> str:
-    questions = [text_of(m) for m in messages if m.get("role") == "user"]
-    question = questions[-1].strip() if questions else ""
     prompt = "\n".join(text_of(m) for m in messages)
-    asked = set(words(question))
-    best: tuple[int, str, str] = (0, "", "")
-    for chunk_id, _, content in KNOWLEDGE.findall(prompt):
-        for sentence in SENTENCE.findall(content):
-            overlap = len(asked & set(words(sentence)))
-            if overlap > best[0]:
-                best = (overlap, sentence.strip(), chunk_id)
-    if best[0]:
-        return f"{best[1]} [ID:{best[2]}]"
+    questions = [text_of(m).strip() for m in messages if m.get("role") == "user"]
+    question = questions[-1] if questions else ""
+    if question.rstrip(": ").lower() in ("", "output"):
+        turns = CONVERSATION_TURN.findall(prompt)
+        question = turns[-1].strip() if turns else question
+    asked = content_words(question)
+    cited = []  # (overlap, chunk order, the chunk's best sentence, its ID)
+    for order, (chunk_id, content) in enumerate(KNOWLEDGE.findall(prompt)):
+        sentences = [" ".join(s.split()).lstrip("# ") for s in SENTENCE.findall(content)]
+        scored = [(len(asked & content_words(s)), s) for s in sentences if s]
+        overlap, sentence = max(scored, key=lambda pair: pair[0], default=(0, ""))
+        if sentence:
+            cited.append((-overlap, order, sentence, chunk_id))
+    cited.sort()
+    if cited and cited[0][0]:
+        chosen = [c for c in cited[:3] if c[0]]
+        chosen += cited[len(chosen) : 2]  # a second sentence, as a model would
+        return " ".join(f"{sentence} [ID:{chunk_id}]" for _, _, sentence, chunk_id in chosen)
     return question.splitlines()[-1] if question else "Nothing was asked."
 
 

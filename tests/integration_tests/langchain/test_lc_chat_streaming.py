@@ -48,7 +48,8 @@ def join(chunks: list[AIMessageChunk]) -> AIMessageChunk:
 def check_stream(seeded: Seeded, chunks: list[AIMessageChunk]) -> AIMessageChunk:
     """Real deltas, one last chunk with everything, citations inside the streamed text."""
     texts = [str(c.content) for c in chunks if c.content]
-    assert len(texts) > 3  # arrived in pieces, not as one answer
+    # arrived in pieces, not as one answer (RAGFlow v0.27 sends deltas of 16 tokens or more)
+    assert len(texts) > 1
     full = join(chunks)
     assert full.content == "".join(texts)  # deltas, never the answer so far again
     assert [c.chunk_position for c in chunks].count("last") == 1
