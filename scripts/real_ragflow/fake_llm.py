@@ -8,9 +8,9 @@ answers ``/v1/chat/completions`` (stream and not) and ``/v1/embeddings`` on 127.
   sensibly, with lower scores than a real model gives;
 * a chat answer is extractive: when the prompt holds RAGFlow's knowledge block (``ID: n`` ...
   ``Content:``), from each of up to three chunks the sentence sharing most terms with the
-  question, cited ``[ID:n]`` (at least two sentences when there are two chunks); otherwise the
-  question itself (RAGFlow also asks the model to rewrite a follow-up question or pick
-  keywords, where an echo keeps the meaning).
+  question (a term weighs less the more chunks have it), cited ``[ID:n]``, and at least two
+  sentences when there are two chunks; otherwise the question itself (RAGFlow also asks the
+  model to rewrite a follow-up question or pick keywords, where an echo keeps the meaning).
 
 Usage: ``fake_llm.py PORT [DIM]``.
 """
@@ -113,11 +113,14 @@ def answer(messages: list[dict[str, Any]]) -> str:
         turns = CONVERSATION_TURN.findall(prompt)
         question = turns[-1].strip() if turns else question
     asked = content_words(question)
-    cited = []  # (overlap, chunk order, the chunk's best sentence, its ID)
-    for order, (chunk_id, content) in enumerate(KNOWLEDGE.findall(prompt)):
+    chunks = KNOWLEDGE.findall(prompt)
+    # a term found in fewer chunks says more (as in IDF): "dataset" over "ragflow"
+    spread = {t: sum(t in content_words(c) for _, c in chunks) for t in asked}
+    cited = []  # (-overlap, chunk order, the chunk's best sentence, its ID)
+    for order, (chunk_id, content) in enumerate(chunks):
         sentences = [" ".join(s.split()).lstrip("# ") for s in SENTENCE.findall(content)]
-        scored = [(len(asked & content_words(s)), s) for s in sentences if s]
-        overlap, sentence = max(scored, key=lambda pair: pair[0], default=(0, ""))
+        scored = [(sum(1 / spread[t] for t in asked & content_words(s)), s) for s in sentences if s]
+        overlap, sentence = max(scored, key=lambda pair: pair[0], default=(0.0, ""))
         if sentence:
             cited.append((-overlap, order, sentence, chunk_id))
     cited.sort()

@@ -82,6 +82,15 @@ PATCHES = [
         ' for row in res.chunks if row.get("id") is not None}\n',
         ("v0.27.0",),
     ),
+    Patch(
+        "rag/app/picture.py builds OCR() at import, which downloads deepdoc's model weights"
+        " from a hub (the API server cannot start offline): built on first use, as v0.27 does",
+        "rag/app/picture.py",
+        "\nocr = OCR()\n",
+        "\n_ocr = None\n\n\ndef ocr(image):\n    global _ocr\n    if _ocr is None:\n"
+        "        _ocr = OCR()\n    return _ocr(image)\n",
+        ("v0.24.0",),
+    ),
 ]
 
 
