@@ -33,10 +33,14 @@ def env(request: pytest.FixtureRequest) -> Iterator[Seeded]:
         yield seeded
 
 
+def _client(seeded: Seeded) -> Iterator[RAGFlow]:
+    with RAGFlow(**seeded.client_kwargs()) as client:
+        yield client
+
+
 @pytest.fixture
 def rag(env: Seeded) -> Iterator[RAGFlow]:
-    with RAGFlow(**env.client_kwargs()) as client:
-        yield client
+    yield from _client(env)
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -52,8 +56,7 @@ def separate_env(request: pytest.FixtureRequest) -> Iterator[Seeded]:
 
 @pytest.fixture
 def separate_rag(separate_env: Seeded) -> Iterator[RAGFlow]:
-    with RAGFlow(**separate_env.client_kwargs()) as client:
-        yield client
+    yield from _client(separate_env)
 
 
 def test_datasets_create_list_update_delete(rag: RAGFlow, env: Seeded) -> None:
