@@ -39,7 +39,10 @@ def run_langchain_demo(
         "base_url": base_url,
         "server_version": server_version,
     }
-    retriever = RAGFlowRetriever(dataset_ids=[dataset_id], k=3, **settings)
+    # 0.1 as in the core demo: the default 0.2 can leave small embedding models with nothing.
+    retriever = RAGFlowRetriever(
+        dataset_ids=[dataset_id], k=3, similarity_threshold=0.1, **settings
+    )
     chain = retriever | RunnableLambda(_sources)
     print_fn(f"LangChain: retriever | format  ({QUESTION!r})")
     print_fn(chain.invoke(QUESTION))

@@ -30,7 +30,9 @@ def run_llamaindex_demo(
     ``RAGFlowQueryEngine``, printing the answer and its source nodes.
     """
     with RAGFlow(api_key=api_key, base_url=base_url, server_version=server_version) as rag:
-        retriever = RAGFlowRetriever([dataset_id], similarity_top_k=3, client=rag)
+        retriever = RAGFlowRetriever(  # 0.1 as in the core demo (small embedding models)
+            [dataset_id], similarity_top_k=3, similarity_threshold=0.1, client=rag
+        )
         print_fn(f"LlamaIndex: RAGFlowRetriever.retrieve({QUESTION!r})")
         _print_nodes(retriever.retrieve(QUESTION), print_fn)
 

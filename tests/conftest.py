@@ -82,14 +82,21 @@ def _every_recorded_interaction_is_played(request: pytest.FixtureRequest) -> Ite
     call = getattr(request.node, "rep_call", None)
     passed = call is not None and call.passed
     if passed and record_mode_from_env() == "none" and not cassette.all_played:
+        # An exact copy of an interaction that was played does not count: vcrpy records
+        # some streamed httpx downloads twice while the client sent them once.
+        played = [
+            (cassette.data[i][0]._to_dict(), cassette.data[i][1]) for i in cassette.play_counts
+        ]
         unplayed = [
             f"{req.method} {urlsplit(req.uri).path}"
-            for index, (req, _) in enumerate(cassette.data)
-            if not cassette.play_counts[index]
+            for index, (req, answer) in enumerate(cassette.data)
+            if not cassette.play_counts[index] and (req._to_dict(), answer) not in played
         ]
-        pytest.fail(
-            f"{len(unplayed)} recorded interaction(s) were not played: {unplayed}", pytrace=False
-        )
+        if unplayed:
+            pytest.fail(
+                f"{len(unplayed)} recorded interaction(s) were not played: {unplayed}",
+                pytrace=False,
+            )
 
 
 _SEND_LOCK = threading.RLock()

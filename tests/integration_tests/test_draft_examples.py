@@ -21,7 +21,7 @@ import pytest
 
 import ragflow_integrations
 from ragflow_integrations import RAGFlow
-from tests.support import Server, server_for
+from tests.support import Server, leftovers_removed, server_for
 
 pytestmark = pytest.mark.vcr
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.vcr
 @pytest.fixture(params=["v0.13", "v0.27"])
 def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     """A fresh server per example: the examples reuse names such as "kb_1"."""
-    with server_for(request.param) as srv:
+    with server_for(request.param) as srv, leftovers_removed(srv):
         yield srv
 
 
@@ -273,8 +273,11 @@ chunk = doc.add_chunk(content="xxxxxxx")
 chunk.delete()
 """,
         wdfxb5t547d=doc_id,
+        # RAGFlow derives a chunk's id from its content and document: adding "xxxxxxx" again
+        # would give the first chunk's id, overwrite it and delete it.
+        **{'"xxxxxxx"': '"yyyyyyy"'},
     )
-    assert "xxxxxxx" not in {c.content for c in doc.list_chunks(page_size=100)}
+    assert "yyyyyyy" not in {c.content for c in doc.list_chunks(page_size=100)}
     assert ns["chunk"].id in {c.id for c in doc.list_chunks(page_size=100)}
 
 

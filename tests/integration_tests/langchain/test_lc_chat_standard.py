@@ -60,4 +60,7 @@ class TestChatRAGFlowStandard(ChatModelIntegrationTests):
 
     @property
     def model_override_value(self) -> str:
-        return "deepseek-chat@DeepSeek"  # a per-request LLM override (RAGFlow v0.25.1+)
+        # A per-request LLM override (RAGFlow v0.25.1+). The server refuses a model its tenant
+        # lacks (code 101): this is the chat model scripts/real_ragflow sets up, as RAGFlow
+        # v0.27 names models (model@instance@provider).
+        return "fake-chat@fake@OpenAI-API-Compatible"

@@ -17,7 +17,7 @@ from langchain_ragflow import ChatRAGFlow
 from langchain_ragflow._convert import _strip_markers
 from ragflow_integrations import RAGFlow, UnsupportedFeatureError
 from ragflow_integrations._http import Request
-from tests.support import Seeded, seeded_environment
+from tests.support import Seeded, live_server, recording, seeded_environment
 
 NAME = Path(__file__).stem
 QUESTION = "How does hybrid retrieval score chunks?"
@@ -48,7 +48,8 @@ def join(chunks: list[AIMessageChunk]) -> AIMessageChunk:
 def check_stream(seeded: Seeded, chunks: list[AIMessageChunk]) -> AIMessageChunk:
     """Real deltas, one last chunk with everything, citations inside the streamed text."""
     texts = [str(c.content) for c in chunks if c.content]
-    assert len(texts) > 3  # arrived in pieces, not as one answer
+    # arrived in pieces, not as one answer (RAGFlow v0.27 sends deltas of 16 tokens or more)
+    assert len(texts) > 1
     full = join(chunks)
     assert full.content == "".join(texts)  # deltas, never the answer so far again
     assert [c.chunk_position for c in chunks].count("last") == 1
@@ -132,10 +133,20 @@ def test_session_mode_continues_a_server_session(
     assert "messages" not in sent
 
 
+@pytest.fixture(scope="module", params=["v0.20", "v0.24"])
+def reasoning_seeded(request: pytest.FixtureRequest) -> Iterator[Seeded]:
+    """The stand-in reasons on these dialects; the fake models of scripts/real_ragflow do not,
+    so this test keeps a stand-in seed of its own (the module's v0.24 seed is the real one).
+    """
+    if recording() and live_server():
+        pytest.skip("needs a reasoning model")
+    with seeded_environment(request.param, f"{NAME}_reasoning") as seeded:
+        yield seeded
+
+
 @pytest.mark.vcr
-def test_reasoning_is_kept_apart(seeded: Seeded) -> None:
-    if seeded.server.dialect not in ("v0.20", "v0.24"):
-        pytest.skip("the stand-in reasons on these dialects")
+def test_reasoning_is_kept_apart(reasoning_seeded: Seeded) -> None:
+    seeded = reasoning_seeded
     rag = RAGFlow(**seeded.client_kwargs())
     chat = rag.create_chat(
         "thinking guide", dataset_ids=[seeded.dataset_id], prompt={"reasoning": True}

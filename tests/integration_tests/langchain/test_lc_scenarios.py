@@ -41,7 +41,9 @@ def seeded() -> Iterator[Seeded]:
 
 
 def retriever(seeded: Seeded, **kwargs: Any) -> RAGFlowRetriever:
-    return RAGFlowRetriever(dataset_ids=[seeded.dataset_id], **seeded.client_kwargs(), **kwargs)
+    # 0.1: the real server's recordings use small fake embeddings, whose scores stay low
+    options = {"similarity_threshold": 0.1, **kwargs}
+    return RAGFlowRetriever(dataset_ids=[seeded.dataset_id], **seeded.client_kwargs(), **options)
 
 
 def format_docs(docs: list[Document]) -> str:
@@ -124,8 +126,8 @@ def retriever_tool(seeded: Seeded) -> BaseTool:
 
 
 def toolkit_tool(seeded: Seeded) -> BaseTool:
-    return RAGFlowToolkit(
-        dataset_ids=[seeded.dataset_id], k=2, **seeded.client_kwargs()
+    return RAGFlowToolkit(  # 0.1: see retriever()
+        dataset_ids=[seeded.dataset_id], k=2, similarity_threshold=0.1, **seeded.client_kwargs()
     ).get_tools()[0]
 
 
@@ -197,7 +199,8 @@ async def test_astream_events_over_the_chat_model(seeded: Seeded) -> None:
             deltas.append(event["data"]["chunk"].content)
         elif event["event"] == "on_chat_model_end":
             end = event["data"]["output"]
-    assert len([d for d in deltas if d]) > 3
+    # in pieces (RAGFlow v0.27 sends deltas of 16 tokens or more, so a short answer in few)
+    assert len([d for d in deltas if d]) > 1
     assert end is not None
     assert end.content == "".join(deltas)
     assert end.response_metadata["references"]
