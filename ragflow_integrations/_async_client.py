@@ -10,6 +10,7 @@ from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
+from ._agent_stream import AgentAccumulator, AgentOpenAIAccumulator
 from ._base_client import (
     BaseClient,
     ModelList,
@@ -19,6 +20,7 @@ from ._base_client import (
     upload_files,
 )
 from ._client import _apply, _as_event, _id, _page_of
+from ._client_agents import AsyncAgentMethods
 from ._dialect import Dialect, format_version
 from ._envelope import unwrap
 from ._exceptions import APIConnectionError, StreamError
@@ -51,10 +53,10 @@ from .types.session import AsyncSession
 __all__ = ["AsyncRAGFlow"]
 
 T = TypeVar("T")
-_Acc = AnswerAccumulator | OpenAIAccumulator
+_Acc = AnswerAccumulator | OpenAIAccumulator | AgentAccumulator | AgentOpenAIAccumulator
 
 
-class AsyncRAGFlow(BaseClient):
+class AsyncRAGFlow(AsyncAgentMethods, BaseClient):
     """The async twin of :class:`RAGFlow`: the same operations as coroutines, on one
     ``httpx.AsyncClient`` pool. Use ``async with AsyncRAGFlow(...) as rag:`` or
     ``await rag.aclose()``.
@@ -125,7 +127,7 @@ class AsyncRAGFlow(BaseClient):
                 data = unwrap(Response(stream.status, stream.headers, await stream.aread()), req)
                 for item in acc.feed(_as_event(data)):
                     yield item
-                if isinstance(acc, AnswerAccumulator) and not acc.done:
+                if isinstance(acc, AnswerAccumulator | AgentAccumulator) and not acc.done:
                     yield acc.finish()
                 return
             decoder = SSEDecoder()

@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar, overload
 
 import requests
 
+from ._agent_stream import AgentAccumulator, AgentOpenAIAccumulator
 from ._base_client import (
     BaseClient,
     ModelList,
@@ -17,6 +18,7 @@ from ._base_client import (
     upload_files,
     window,
 )
+from ._client_agents import AgentMethods
 from ._dialect import Dialect, format_version
 from ._envelope import unwrap
 from ._exceptions import APIConnectionError, ParseError, ParseTimeoutError, StreamError
@@ -54,10 +56,10 @@ from .types.session import Session
 __all__ = ["RAGFlow"]
 
 T = TypeVar("T")
-_Acc = AnswerAccumulator | OpenAIAccumulator
+_Acc = AnswerAccumulator | OpenAIAccumulator | AgentAccumulator | AgentOpenAIAccumulator
 
 
-class RAGFlow(BaseClient):
+class RAGFlow(AgentMethods, BaseClient):
     """A RAGFlow server, v0.13 to v0.27.
 
     ``RAGFlow(api_key, base_url)`` (or ``RAGFLOW_API_KEY`` / ``RAGFLOW_BASE_URL``); the
@@ -132,7 +134,7 @@ class RAGFlow(BaseClient):
             ):
                 data = unwrap(Response(stream.status, stream.headers, stream.read()), req)
                 yield from acc.feed(_as_event(data))
-                if isinstance(acc, AnswerAccumulator) and not acc.done:
+                if isinstance(acc, AnswerAccumulator | AgentAccumulator) and not acc.done:
                     yield acc.finish()
                 return
             decoder = SSEDecoder()

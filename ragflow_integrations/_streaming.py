@@ -151,7 +151,10 @@ class AnswerAccumulator:
 
     def feed(self, payload: str) -> list[Message]:
         """Take one event's payload; return the messages it produces (the last is final)."""
-        event = _load(payload)
+        return self.feed_event(_load(payload))
+
+    def feed_event(self, event: Any) -> list[Message]:
+        """Take one decoded event (see :meth:`feed`)."""
         if not isinstance(event, dict):
             raise StreamError(f"the stream sent {event!r}, not an object", partial=self.last)
         code = event.get("code", event.get("retcode", 0))
@@ -263,7 +266,10 @@ class OpenAIAccumulator:
         if payload.strip() == "[DONE]":
             self.done = True
             return []
-        event = _load(payload)
+        return self.feed_event(_load(payload))
+
+    def feed_event(self, event: Any) -> list[ChatCompletionChunk]:
+        """Take one decoded event (see :meth:`feed`)."""
         if not isinstance(event, dict):
             raise StreamError(f"the stream sent {event!r}, not an object", partial=self.last)
         if "choices" not in event:
