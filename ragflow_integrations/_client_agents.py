@@ -106,6 +106,16 @@ class AgentMethods(BaseClient):
         """A handle on an existing agent session, made without a request."""
         return self._wrap(AgentSession, {"id": session_id, "agent_id": agent_id})
 
+    def create_agent_session(
+        self, agent_id: str, name: str | None = None, **inputs: Any
+    ) -> AgentSession:
+        """Open a session with an agent by id (see :meth:`Agent.create_session`)."""
+        return self._create_agent_session(agent_id, name, inputs)
+
+    def get_agent_session(self, agent_id: str, session_id: str) -> AgentSession:
+        """One agent session, with its messages."""
+        return self._get_agent_session(agent_id, session_id)
+
     def _create_agent_session(
         self, agent_id: str, name: str | None, inputs: dict[str, Any]
     ) -> AgentSession:
@@ -378,6 +388,16 @@ class AsyncAgentMethods(BaseClient):
     def agent_session(self, agent_id: str, session_id: str) -> AsyncAgentSession:
         """A handle on an existing agent session, made without a request."""
         return self._wrap(AsyncAgentSession, {"id": session_id, "agent_id": agent_id})
+
+    async def create_agent_session(
+        self, agent_id: str, name: str | None = None, **inputs: Any
+    ) -> AsyncAgentSession:
+        """Open a session with an agent by id (see :meth:`Agent.create_session`)."""
+        return await self._create_agent_session(agent_id, name, inputs)
+
+    async def get_agent_session(self, agent_id: str, session_id: str) -> AsyncAgentSession:
+        """One agent session, with its messages."""
+        return await self._get_agent_session(agent_id, session_id)
 
     async def _create_agent_session(
         self, agent_id: str, name: str | None, inputs: dict[str, Any]

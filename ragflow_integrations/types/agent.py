@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, Literal, overload
 
@@ -46,6 +47,13 @@ class AgentFields(RAGFlowModel):
             except ValueError:
                 data = {**data, "dsl": None}
         return data
+
+    @property
+    def tool_name(self) -> str:
+        """The title as a tool name for LLM frameworks: lower-case letters, digits, ``_``
+        and ``-``, at most 64 (``ragflow_agent_<id>`` for a title with none of them)."""
+        slug = re.sub(r"[^a-z0-9_-]+", "_", self.title.lower()).strip("_-")[:64]
+        return slug or f"ragflow_agent_{self.id[:8]}"
 
     @property
     def prologue(self) -> str:

@@ -22,6 +22,8 @@ __all__ = [
     "MemoryMessages",
     "MemoryPage",
     "message_parts",
+    "pair_turns",
+    "stored_turns",
 ]
 
 _RAW_CONTENT = re.compile(r"^User Input: (.*?)\nAgent Response: (.*)$", re.S)
@@ -32,6 +34,38 @@ def message_parts(content: str) -> tuple[str, str] | None:
     (``"User Input: ...\\nAgent Response: ..."``), or ``None`` for any other text."""
     match = _RAW_CONTENT.match(content)
     return (match.group(1), match.group(2)) if match else None
+
+
+def pair_turns(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(role, text)`` turns (``user``/``assistant``) as ``(user_input, agent_response)``
+    exchanges, the unit a memory stores: a user turn with the assistant turn after it; a
+    turn without its partner is stored with an empty other side."""
+    exchanges: list[tuple[str, str]] = []
+    pending: str | None = None
+    for role, text in turns:
+        if role == "user":
+            if pending is not None:
+                exchanges.append((pending, ""))
+            pending = text
+        else:
+            exchanges.append((pending or "", text))
+            pending = None
+    if pending is not None:
+        exchanges.append((pending, ""))
+    return exchanges
+
+
+def stored_turns(messages: list[MemoryMessage]) -> list[tuple[str, str]]:
+    """The ``(role, text)`` turns of stored raw exchanges, oldest first (forgotten ones and
+    extracted memories left out; empty sides skipped)."""
+    turns: list[tuple[str, str]] = []
+    for message in sorted(messages, key=lambda m: m.message_id):
+        if message.message_type != "raw" or message.forget_at:
+            continue
+        for role, text in (("user", message.user_input), ("assistant", message.agent_response)):
+            if text:
+                turns.append((role, text))
+    return turns
 
 
 class _ReadsAsDict:

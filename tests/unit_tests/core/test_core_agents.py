@@ -308,3 +308,36 @@ def test_message_paths_escape_the_memory_and_check_the_message() -> None:
         run(memories.set_message_status(dl, "m1", 8, 0), lambda r: ok())  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError):
         run(memories.recent_messages(dl, []), lambda r: ok())
+
+
+# -- helpers the framework layers share -----------------------------------------------------
+def test_exchanges_pair_turns_and_read_back_in_order() -> None:
+    from ragflow_integrations import MemoryMessage
+    from ragflow_integrations.types.memory import pair_turns, stored_turns
+
+    turns = [("user", "a"), ("assistant", "b"), ("user", "c"), ("user", "d"), ("assistant", "e")]
+    assert pair_turns(turns) == [("a", "b"), ("c", ""), ("d", "e")]
+    assert pair_turns([("assistant", "hi")]) == [("", "hi")]
+    stored = [
+        MemoryMessage(message_id=9, content="User Input: d\nAgent Response: e"),
+        MemoryMessage(message_id=3, content="User Input: a\nAgent Response: b"),
+        MemoryMessage(message_id=4, content="User Input: c\nAgent Response: "),
+        MemoryMessage(message_id=5, content="x", message_type="semantic", source_id=3),
+        MemoryMessage(message_id=6, content="User Input: q\nAgent Response: r", forget_at="2026"),
+    ]
+    assert stored_turns(stored) == [
+        ("user", "a"),
+        ("assistant", "b"),
+        ("user", "c"),
+        ("user", "d"),
+        ("assistant", "e"),
+    ]
+    assert stored[0]["message_id"] == 9 and "extract" in stored[0] and stored[0].get("nope") is None
+
+
+def test_agent_tool_names() -> None:
+    from ragflow_integrations import Agent
+
+    assert Agent(id="a" * 32, title="RAGFlow guide agent!").tool_name == "ragflow_guide_agent"
+    assert Agent(id="b" * 32, title="问答").tool_name == "ragflow_agent_bbbbbbbb"
+    assert len(Agent(id="c", title="x" * 99).tool_name) == 64
