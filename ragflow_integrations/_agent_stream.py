@@ -39,6 +39,16 @@ _PARTIAL_MARKER = re.compile(r"\[(?:I(?:D(?::\d*)?)?)?$")
 _QUIET_EVENTS = frozenset({"workflow_started", "node_started", "node_finished"})
 
 
+def _decode(payload: str, partial: Any) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        raise StreamError(
+            f"the agent stream sent an event that is not JSON: {payload[:200]!r}",
+            partial=partial,
+        ) from None
+
+
 def keyed_reference(reference: Any) -> dict[str, dict[str, Any]] | None:
     """The ``{key: chunk}`` of a v2 reference, or ``None`` for a list-shaped one."""
     if isinstance(reference, dict) and isinstance(reference.get("chunks"), dict):
@@ -124,14 +134,7 @@ class AgentAccumulator:
         """Take one event's payload; return the messages it produces (the last is final)."""
         if payload.strip() == "[DONE]":
             return self.finish() if not self.done else []
-        try:
-            event = json.loads(payload)
-        except ValueError:
-            raise StreamError(
-                f"the agent stream sent an event that is not JSON: {payload[:200]!r}",
-                partial=self.last,
-            ) from None
-        return self.feed_event(event)
+        return self.feed_event(_decode(payload, self.last))
 
     def feed_event(self, event: Any) -> list[Message]:
         """Take one decoded event."""
@@ -253,13 +256,7 @@ class AgentOpenAIAccumulator:
             tail = self.keys.flush()
             out = self.chunks.feed_event(_choice("delta", tail)) if tail else []
             return out + self.chunks.feed(payload)
-        try:
-            event = json.loads(payload)
-        except ValueError:
-            raise StreamError(
-                f"the agent stream sent an event that is not JSON: {payload[:200]!r}",
-                partial=self.last,
-            ) from None
+        event = _decode(payload, self.last)
         delta = _body(event, "delta")
         if delta is not None:
             if isinstance(delta.get("content"), str):

@@ -109,3 +109,37 @@ async def test_async_twin(served: tuple[LocalRAGFlow, RAGFlow, str]) -> None:
         assert [s.id for s in await agent.list_sessions()] == [session.id]
         await session.delete()
         assert await agent.list_sessions() == []
+
+
+@pytest.mark.parametrize("served", ["v0.27"], indirect=True)
+async def test_async_memories_and_agent_objects(served: tuple[LocalRAGFlow, RAGFlow, str]) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from langchain_ragflow import RAGFlowChatMessageHistory
+
+    server, _, agent_id = served
+    settings = {"api_key": server.api_key, "base_url": server.base_url}
+    async with AsyncRAGFlow(**settings) as arag:
+        agent = await arag.get_agent(agent_id)
+        await agent.update({"description": "renamed through the object"})
+        assert (await arag.get_agent(agent_id)).description == "renamed through the object"
+        memory = await arag.create_memory("async", ["raw", "semantic"], "e@x", "l@x")
+        await memory.update({"temperature": 0.3})
+        assert memory.temperature == 0.3 and (await memory.get_config()).temperature == 0.3
+        history = RAGFlowChatMessageHistory(memory.id, "s-1", **settings)
+        await history.aadd_messages([HumanMessage("q1"), AIMessage("a1"), HumanMessage("q2")])
+        assert [m.content for m in await history.aget_messages()] == ["q1", "a1", "q2"]
+        listed = await memory.list_memory_messages()
+        first = listed["messages"]["message_list"][-1]["message_id"]
+        await memory.update_message_status(first, False)
+        assert (await memory.get_message_content(first)).status is False
+        found = await arag.search_message("q2", [memory.id])
+        assert [m.user_input for m in found] == ["q2"], "a disabled message is not found"
+        await history.aclear()
+        assert await history.aget_messages() == []
+        assert (await memory.get_message_content(first)).forget_at
+        page = await arag.list_memory(memory_type="semantic")
+        assert [m.id for m in page.memory_list] == [memory.id]
+        assert await memory.delete() and (await arag.list_memory())["total_count"] == 0
+        await agent.delete()
+        assert [a.id for a in await arag.list_agents()] == []

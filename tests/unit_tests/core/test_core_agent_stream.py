@@ -189,3 +189,13 @@ def test_citation_keys_hold_back_only_what_may_be_a_marker() -> None:
     assert keys.text("b") == "[b"
     assert keys.text(" [ID:5") == " "
     assert keys.flush() == "[ID:5"
+
+
+def test_an_event_that_is_not_json_is_a_stream_error() -> None:
+    acc = AgentAccumulator(cumulative=False)
+    acc.feed(ev("message", content="Half"))
+    with pytest.raises(StreamError, match="not JSON") as info:
+        acc.feed("{oops")
+    assert info.value.partial is not None and info.value.partial.content == "Half"
+    with pytest.raises(StreamError, match="not JSON"):
+        AgentOpenAIAccumulator().feed("[DON")
