@@ -7,11 +7,13 @@ Built on the typed client in :mod:`ragflow_integrations`; works with RAGFlow v0.
 >>> retriever = RAGFlowRetriever(dataset_ids=["..."], k=4)  # doctest: +SKIP
 """
 
+from .chat_message_histories import RAGFlowChatMessageHistory
 from .chat_models import ChatRAGFlow
 from .document_loaders import RAGFlowLoader
 from .retrievers import RAGFlowRetriever, RAGFlowTranslator
 from .toolkits import RAGFlowToolkit
 from .tools import (
+    RAGFlowAgentTool,
     RAGFlowAskTool,
     RAGFlowListDatasetsTool,
     RAGFlowListDocumentsTool,
@@ -23,7 +25,9 @@ from .vectorstores import RAGFlowVectorStore
 
 __all__ = [
     "ChatRAGFlow",
+    "RAGFlowAgentTool",
     "RAGFlowAskTool",
+    "RAGFlowChatMessageHistory",
     "RAGFlowListDatasetsTool",
     "RAGFlowListDocumentsTool",
     "RAGFlowLoader",

@@ -57,6 +57,7 @@ class _Call:
     model: str | None
     generation: dict[str, Any]
     stop: list[str] | None
+    agent_id: str | None = None
 
     @property
     def question(self) -> str:
@@ -212,6 +213,16 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
     and ``max_tokens`` (v0.26+) apply to the stateless endpoint; session mode uses the
     assistant's own settings. ``stop`` is applied to the answer client-side.
 
+    **Agents.** With ``agent_id`` instead of ``chat_id`` the model talks to a RAGFlow agent
+    (a canvas workflow), and its answers come back the same way: text with ``[ID:n]``
+    citations, ``references`` and ``citations`` in ``response_metadata`` (``agent_id`` in
+    place of ``chat_id``), streaming and async alike. An agent keeps a conversation only
+    in its own sessions: session mode works as above, and a stateless call (one question)
+    opens a fresh agent session for it; a stateless call with earlier turns raises
+    :class:`~ragflow_integrations.UnsupportedFeatureError`. ``agent_inputs`` fill the
+    agent's Begin inputs (RAGFlow v0.20+). The agent's opening statement is never part of
+    an answer.
+
     Example:
         .. code-block:: python
 
@@ -240,11 +251,17 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
     """Ask the server for the chunks the answer cites."""
     session_name: str = "LangChain"
     """The name of sessions this model opens."""
+    agent_id: str | None = None
+    """An agent to talk to instead of a chat assistant."""
+    agent_inputs: dict[str, Any] | None = None
+    """Values for the agent's Begin inputs, sent with every question (RAGFlow v0.20+)."""
 
     @model_validator(mode="after")
     def _needs_chat(self) -> Self:
-        if not self.chat_id and not self.chat_name:
-            raise ValueError("ChatRAGFlow needs chat_id (or chat_name)")
+        if not self.chat_id and not self.chat_name and not self.agent_id:
+            raise ValueError("ChatRAGFlow needs chat_id (or chat_name), or agent_id")
+        if self.agent_id and (self.chat_id or self.chat_name):
+            raise ValueError("ChatRAGFlow talks to a chat assistant or an agent, not both")
         return self
 
     @classmethod
@@ -267,6 +284,7 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
             "model": self.model,
             "chat_id": self.chat_id,
             "chat_name": self.chat_name,
+            "agent_id": self.agent_id,
             "base_url": self.base_url,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
@@ -343,26 +361,32 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
         return {}
 
     def _chat_id(self) -> str:
-        if self.chat_id:
-            return self.chat_id
+        if self.chat_id or self.agent_id:
+            return self.chat_id or ""
         if "id" not in self._resolved:
             self._resolved["id"] = self._rag.get_chat(name=self.chat_name).id
         return self._resolved["id"]
 
     async def _achat_id(self) -> str:
-        if self.chat_id:
-            return self.chat_id
+        if self.chat_id or self.agent_id:
+            return self.chat_id or ""
         if "id" not in self._resolved:
             self._resolved["id"] = (await self._arag().get_chat(name=self.chat_name)).id
         return self._resolved["id"]
 
     def create_session(self, name: str | None = None) -> str:
-        """Open a new server session with the assistant; returns its id for session mode."""
+        """Open a new server session with the assistant (or agent); returns its id for
+        session mode."""
+        if self.agent_id:
+            return self._rag.create_agent_session(self.agent_id, name or self.session_name).id
         chat = self._rag.get_chat(id=self._chat_id())
         return chat.create_session(name or self.session_name).id
 
     async def acreate_session(self, name: str | None = None) -> str:
         """Async :meth:`create_session`."""
+        if self.agent_id:
+            rag = self._arag()
+            return (await rag.create_agent_session(self.agent_id, name or self.session_name)).id
         chat = await self._arag().get_chat(id=await self._achat_id())
         return (await chat.create_session(name or self.session_name)).id
 
@@ -388,6 +412,7 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
             model=model,
             generation=generation,
             stop=stop if stop is not None else self.stop,
+            agent_id=self.agent_id,
         )
 
     @staticmethod
@@ -411,9 +436,12 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
             "model_provider": PROVIDER,
             "model_name": server_model or call.model or PROVIDER,
             "finish_reason": final.finish_reason or "stop",
-            "chat_id": call.chat_id,
             "references": [reference_dict(c) for c in final.references],
         }
+        if call.agent_id:
+            meta["agent_id"] = call.agent_id
+        else:
+            meta["chat_id"] = call.chat_id
         if final.session_id:
             meta["session_id"] = final.session_id
         if final.message_id:
@@ -437,6 +465,53 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
     def _openai_kwargs(self, call: _Call) -> dict[str, Any]:
         return {"reference": self.reference, "model": call.model, **call.generation}
 
+    # -- agents ---------------------------------------------------------------------------
+    def _agent_question(self, call: _Call) -> str:
+        """The question; a stateless call must hold only one (agents keep history in their
+        own sessions)."""
+        if call.session_id:
+            return call.question
+        missing = UnsupportedFeatureError(
+            "RAGFlow agents keep a conversation only in their sessions", feature="agent_history"
+        )
+        return self._single_question(call, missing)
+
+    def _agent_options(self) -> dict[str, Any]:
+        return {"inputs": self.agent_inputs} if self.agent_inputs else {}
+
+    def _agent_answer(self, call: _Call) -> _Final:
+        question = self._agent_question(call)
+        session_id = call.session_id or self.create_session()
+        assert call.agent_id is not None
+        session = self._rag.agent_session(call.agent_id, session_id)
+        return _from_message(session.ask(question, **self._agent_options()), session_id)
+
+    async def _aagent_answer(self, call: _Call) -> _Final:
+        question = self._agent_question(call)
+        session_id = call.session_id or await self.acreate_session()
+        assert call.agent_id is not None
+        session = self._arag().agent_session(call.agent_id, session_id)
+        answer = await session.ask(question, **self._agent_options())
+        return _from_message(answer, session_id)
+
+    def _agent_events(self, call: _Call) -> Iterator[_Piece | _Final]:
+        question = self._agent_question(call)
+        session_id = call.session_id or self.create_session()
+        assert call.agent_id is not None
+        session = self._rag.agent_session(call.agent_id, session_id)
+        for message in session.ask(question, stream=True, **self._agent_options()):
+            if event := _native_event(message, session_id):
+                yield event
+
+    async def _aagent_events(self, call: _Call) -> AsyncIterator[_Piece | _Final]:
+        question = self._agent_question(call)
+        session_id = call.session_id or await self.acreate_session()
+        assert call.agent_id is not None
+        session = self._arag().agent_session(call.agent_id, session_id)
+        async for message in session.ask(question, stream=True, **self._agent_options()):
+            if event := _native_event(message, session_id):
+                yield event
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -445,6 +520,8 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._prepare(self._chat_id(), messages, stop, kwargs)
+        if call.agent_id:
+            return self._result(call, self._agent_answer(call))
         rag = self._rag
         if call.session_id:
             answer = rag.session(call.chat_id, call.session_id).ask(call.question)
@@ -470,6 +547,8 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._prepare(await self._achat_id(), messages, stop, kwargs)
+        if call.agent_id:
+            return self._result(call, await self._aagent_answer(call))
         rag = self._arag()
         if call.session_id:
             answer = await rag.session(call.chat_id, call.session_id).ask(call.question)
@@ -489,6 +568,9 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
 
     # -- streams --------------------------------------------------------------------------
     def _events(self, call: _Call) -> Iterator[_Piece | _Final]:
+        if call.agent_id:
+            yield from self._agent_events(call)
+            return
         rag = self._rag
         session_id = call.session_id
         if not session_id:
@@ -515,6 +597,10 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
                 return
 
     async def _aevents(self, call: _Call) -> AsyncIterator[_Piece | _Final]:
+        if call.agent_id:
+            async for item in self._aagent_events(call):
+                yield item
+            return
         rag = self._arag()
         session_id = call.session_id
         if not session_id:

@@ -12,8 +12,10 @@ from ragflow_integrations import DataSet
 
 from ._settings import RAGFlowSettings
 from .tools import (
+    AGENT_DESCRIPTION,
     ASK_DESCRIPTION,
     SEARCH_DESCRIPTION,
+    RAGFlowAgentTool,
     RAGFlowAskTool,
     RAGFlowListDatasetsTool,
     RAGFlowListDocumentsTool,
@@ -29,8 +31,10 @@ class RAGFlowToolkit(BaseToolkit, RAGFlowSettings):
     """Tools over RAGFlow datasets and (optionally) a chat assistant.
 
     ``get_tools()`` returns ``ragflow_search``, ``ragflow_list_datasets`` and
-    ``ragflow_list_documents``, plus ``ragflow_ask`` when ``chat_id`` is given, plus
-    ``ragflow_upload_text`` and ``ragflow_parse_documents`` only with ``allow_write=True``.
+    ``ragflow_list_documents``, plus ``ragflow_ask`` when ``chat_id`` is given, one
+    :class:`RAGFlowAgentTool` per agent of ``agent_ids`` (named and described from the
+    agent's title and description), plus ``ragflow_upload_text`` and
+    ``ragflow_parse_documents`` only with ``allow_write=True``.
     The first call reads the datasets (every dataset when ``dataset_ids`` is empty) so the
     search tool's description names them with their own descriptions. All tools share
     one client.
@@ -46,6 +50,8 @@ class RAGFlowToolkit(BaseToolkit, RAGFlowSettings):
     """Datasets the agent may use (empty: every dataset the key can see)."""
     chat_id: str | None = None
     """A chat assistant for ``ragflow_ask``."""
+    agent_ids: list[str] = Field(default_factory=list)
+    """Agents to offer as tools, one each."""
     allow_write: bool = False
     """Add the tools that upload and parse documents."""
     k: int = 4
@@ -69,6 +75,22 @@ class RAGFlowToolkit(BaseToolkit, RAGFlowSettings):
             lines.append(f"- {ds.name}: {about}" if about else f"- {ds.name}")
         return "\n".join(lines)
 
+    def _agent_tools(self, shared: dict[str, Any]) -> list[BaseTool]:
+        tools: list[BaseTool] = []
+        names: set[str] = set()
+        for agent_id in self.agent_ids:
+            agent = self._rag.get_agent(agent_id)
+            name = agent.tool_name
+            if name in names:
+                name = f"{name[:55]}_{agent.id[:8]}"
+            names.add(name)
+            about = " ".join((agent.description or "").split())
+            description = f"{about}\n\n{AGENT_DESCRIPTION}" if about else AGENT_DESCRIPTION
+            tools.append(
+                RAGFlowAgentTool(**shared, agent_id=agent.id, name=name, description=description)
+            )
+        return tools
+
     def get_tools(self) -> list[BaseTool]:
         """The tools, sharing this toolkit's client (datasets are read on the first call)."""
         datasets = self._datasets
@@ -88,6 +110,7 @@ class RAGFlowToolkit(BaseToolkit, RAGFlowSettings):
             if chat.description:
                 about += f": {' '.join(chat.description.split())}"
             tools.append(RAGFlowAskTool(**shared, chat_id=self.chat_id, description=about))
+        tools.extend(self._agent_tools(shared))
         tools.append(RAGFlowListDatasetsTool(**shared))
         tools.append(RAGFlowListDocumentsTool(**shared))
         if self.allow_write:

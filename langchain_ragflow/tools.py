@@ -35,6 +35,7 @@ from .chat_models import ChatRAGFlow
 from .retrievers import RAGFlowRetriever
 
 __all__ = [
+    "RAGFlowAgentTool",
     "RAGFlowAskTool",
     "RAGFlowListDatasetsTool",
     "RAGFlowListDocumentsTool",
@@ -217,6 +218,54 @@ class RAGFlowAskTool(_RAGFlowTool):
                 [HumanMessage(question)], config=_child_config(run_manager)
             )
         return self._output(answer)
+
+
+# -- agents ----------------------------------------------------------------------------
+
+AGENT_DESCRIPTION = (
+    "Ask a RAGFlow agent (a workflow that retrieves from a knowledge base and answers). It "
+    "cites its sources as [ID:n], listed after the answer."
+)
+
+
+class RAGFlowAgentTool(_RAGFlowTool):
+    """A RAGFlow agent as a tool: each call asks it one question, in a new agent session.
+
+    The content is the answer followed by its sources; the artifact is the references as
+    ``Document``s (metadata ``reference_index`` is the ``n`` of ``[ID:n]``).
+    :class:`RAGFlowToolkit` names and describes it from the agent's title and description.
+    """
+
+    name: str = "ragflow_agent"
+    description: str = AGENT_DESCRIPTION
+    args_schema: ArgsSchema | None = AskInput
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    agent_id: str
+    """The agent to ask."""
+    agent_inputs: dict[str, Any] | None = None
+    """Values for the agent's Begin inputs (RAGFlow v0.20+)."""
+
+    @cached_property
+    def _agent(self) -> ChatRAGFlow:
+        return ChatRAGFlow(
+            **self._settings_for_child(), agent_id=self.agent_id, agent_inputs=self.agent_inputs
+        )
+
+    def _run(
+        self, question: str, run_manager: CallbackManagerForToolRun | None = None
+    ) -> tuple[str, list[Document]]:
+        with _as_tool_errors():
+            answer = self._agent.invoke([HumanMessage(question)], config=_child_config(run_manager))
+        return RAGFlowAskTool._output(answer)
+
+    async def _arun(
+        self, question: str, run_manager: AsyncCallbackManagerForToolRun | None = None
+    ) -> tuple[str, list[Document]]:
+        with _as_tool_errors():
+            answer = await self._agent.ainvoke(
+                [HumanMessage(question)], config=_child_config(run_manager)
+            )
+        return RAGFlowAskTool._output(answer)
 
 
 # -- listing ---------------------------------------------------------------------------

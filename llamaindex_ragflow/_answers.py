@@ -54,10 +54,12 @@ def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
 
 
 def completion_metadata(
-    chat_id: str, answer: ChatCompletion | ChatCompletionChunk | Message | None
+    chat_id: str,
+    answer: ChatCompletion | ChatCompletionChunk | Message | None,
+    agent_id: str | None = None,
 ) -> dict[str, Any]:
-    """``Response.metadata`` for an answer of the assistant ``chat_id``."""
-    meta: dict[str, Any] = {"chat_id": chat_id}
+    """``Response.metadata`` for an answer of the assistant ``chat_id`` (or agent)."""
+    meta: dict[str, Any] = {"agent_id": agent_id} if agent_id else {"chat_id": chat_id}
     if isinstance(answer, ChatCompletion):
         meta.update(reasoning=answer.reasoning, usage=usage_dict(answer.usage))
     elif isinstance(answer, ChatCompletionChunk):
@@ -89,6 +91,7 @@ class AnswerStream:
     """
 
     chat_id: str
+    agent_id: str | None = None
     nodes: list[NodeWithScore] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     streamed: str = ""
@@ -96,7 +99,10 @@ class AnswerStream:
     answer: str | None = None
 
     def __post_init__(self) -> None:
-        self.metadata.setdefault("chat_id", self.chat_id)
+        if self.agent_id:
+            self.metadata.setdefault("agent_id", self.agent_id)
+        else:
+            self.metadata.setdefault("chat_id", self.chat_id)
 
     def message(self, m: Message) -> str:
         """The text new in one native-stream :class:`Message`."""
@@ -105,7 +111,7 @@ class AnswerStream:
         if m.final:
             delta += stream_tail(m.content, self.streamed + delta)
             self.nodes.extend(chunks_to_nodes(m.reference))
-            self.metadata.update(completion_metadata(self.chat_id, m))
+            self.metadata.update(completion_metadata(self.chat_id, m, self.agent_id))
             self.metadata.update(reasoning=m.reasoning or self.reasoning, answer=m.content)
             self.answer = m.content
         self.streamed += delta
@@ -124,6 +130,10 @@ class AnswerStream:
             self.answer = c.final_content
         self.streamed += delta
         return delta
+
+    def take(self, item: Message | ChatCompletionChunk) -> str:
+        """The text new in one item of either stream."""
+        return self.message(item) if isinstance(item, Message) else self.chunk(item)
 
     def finish(self) -> str:
         """After the last item: the final answer (the joined deltas if none came)."""

@@ -15,6 +15,8 @@ from llama_index.core.chat_engine.types import (
 )
 
 from ragflow_integrations import (
+    AgentSession,
+    AsyncAgentSession,
     AsyncChat,
     AsyncRAGFlow,
     AsyncSession,
@@ -24,6 +26,7 @@ from ragflow_integrations import (
     Message,
     RAGFlow,
     Session,
+    UnsupportedFeatureError,
 )
 
 from ._answers import (
@@ -58,12 +61,19 @@ class RAGFlowChatEngine(BaseChatEngine):
     given history (RAGFlow's OpenAI-compatible endpoint, v0.17+) and leaves the engine's
     session and history untouched. ``ask_options`` are sent with every question (e.g.
     prompt variables). Connect with credentials or ``client``/``async_client``.
+
+    With ``agent_id`` instead of ``chat_id`` the engine talks to a RAGFlow agent in one of
+    its sessions, alike (``agent_id`` in ``metadata``; ``ask_options`` such as ``inputs``
+    go with every question). The agent's opening statement starts ``chat_history`` and is
+    never part of an answer. Agents take no history from the caller: ``chat_history=``
+    with earlier turns raises :class:`~ragflow_integrations.UnsupportedFeatureError`.
     """
 
     def __init__(
         self,
-        chat_id: str,
+        chat_id: str | None = None,
         *,
+        agent_id: str | None = None,
         session_id: str | None = None,
         session_name: str = "LlamaIndex chat",
         user_id: str | None = None,
@@ -77,9 +87,10 @@ class RAGFlowChatEngine(BaseChatEngine):
         async_client: AsyncRAGFlow | None = None,
         callback_manager: CallbackManager | None = None,
     ) -> None:
-        if not chat_id:
-            raise ValueError("RAGFlowChatEngine needs the chat assistant's chat_id")
-        self.chat_id = chat_id
+        if bool(chat_id) == bool(agent_id):
+            raise ValueError("RAGFlowChatEngine needs a chat assistant's chat_id or an agent_id")
+        self.chat_id = chat_id or ""
+        self.agent_id = agent_id
         self.session_name = session_name
         self.user_id = user_id
         self.ask_options: dict[str, Any] = dict(ask_options or {})
@@ -96,8 +107,8 @@ class RAGFlowChatEngine(BaseChatEngine):
         self._session_id = session_id
         self._chat: Chat | None = None
         self._achat: AsyncChat | None = None
-        self._session: Session | None = None
-        self._asession: AsyncSession | None = None
+        self._session: Session | AgentSession | None = None
+        self._asession: AsyncSession | AsyncAgentSession | None = None
         self._history: list[ChatMessage] = []
         self._history_loaded = False
 
@@ -124,13 +135,23 @@ class RAGFlowChatEngine(BaseChatEngine):
         self._history = []
         self._history_loaded = False
 
-    def _adopt(self, session: Session | AsyncSession) -> None:
+    def _adopt(self, session: Session | AsyncSession | AgentSession | AsyncAgentSession) -> None:
         self._session_id = session.id
         if not self._history_loaded:
             self._history = to_chat_history(session.messages)
             self._history_loaded = True
 
-    def _sync_session(self) -> Session:
+    def _sync_session(self) -> Session | AgentSession:
+        if self.agent_id and (self._session is None or self._session.id != self._session_id):
+            rag = self._clients.sync
+            if self._session_id is None:
+                session: Session | AgentSession = rag.create_agent_session(
+                    self.agent_id, self.session_name
+                )
+            else:
+                session = rag.get_agent_session(self.agent_id, self._session_id)
+            self._adopt(session)
+            self._session = session
         if self._session is None or self._session.id != self._session_id:
             if self._chat is None:
                 self._chat = self._clients.sync.get_chat(id=self.chat_id)
@@ -142,7 +163,16 @@ class RAGFlowChatEngine(BaseChatEngine):
             self._session = session
         return self._session
 
-    async def _async_session(self, arag: AsyncRAGFlow) -> AsyncSession:
+    async def _async_session(self, arag: AsyncRAGFlow) -> AsyncSession | AsyncAgentSession:
+        if self.agent_id and (self._asession is None or self._asession.id != self._session_id):
+            if self._session_id is None:
+                session: AsyncSession | AsyncAgentSession = await arag.create_agent_session(
+                    self.agent_id, self.session_name
+                )
+            else:
+                session = await arag.get_agent_session(self.agent_id, self._session_id)
+            self._adopt(session)
+            self._asession = session
         if self._asession is None or self._asession.id != self._session_id:
             if self._achat is None:
                 self._achat = await arag.get_chat(id=self.chat_id)
@@ -159,10 +189,35 @@ class RAGFlowChatEngine(BaseChatEngine):
             self._history.append(ChatMessage(role=MessageRole.USER, content=question))
             self._history.append(ChatMessage(role=MessageRole.ASSISTANT, content=answer))
 
+    def _no_history(self, chat_history: list[ChatMessage]) -> None:
+        """Agents take no history from the caller (they keep their own in sessions)."""
+        if openai_messages(chat_history, "")[:-1]:
+            raise UnsupportedFeatureError(
+                "a RAGFlow agent keeps its history in its sessions and takes none from the "
+                "caller: continue the engine's session (no chat_history) instead",
+                feature="agent_history",
+            )
+
+    def _session_for(self, chat_history: list[ChatMessage] | None) -> Session | AgentSession:
+        """The engine's session, or (an agent given ``chat_history``) a fresh one for one
+        stateless turn."""
+        if chat_history is None or self.agent_id is None:
+            return self._sync_session()
+        self._no_history(chat_history)
+        return self._clients.sync.create_agent_session(self.agent_id, self.session_name)
+
+    async def _asession_for(
+        self, arag: AsyncRAGFlow, chat_history: list[ChatMessage] | None
+    ) -> AsyncSession | AsyncAgentSession:
+        if chat_history is None or self.agent_id is None:
+            return await self._async_session(arag)
+        self._no_history(chat_history)
+        return await arag.create_agent_session(self.agent_id, self.session_name)
+
     # -- responses ------------------------------------------------------------------------
     def _answered(self, question: str, answer: Message, session_id: str) -> AgentChatResponse:
         self._record(question, answer.content, session_id)
-        metadata = completion_metadata(self.chat_id, answer)
+        metadata = completion_metadata(self.chat_id, answer, self.agent_id)
         metadata["session_id"] = session_id
         return AgentChatResponse(
             response=answer.content,
@@ -171,7 +226,7 @@ class RAGFlowChatEngine(BaseChatEngine):
         )
 
     def _stateless(self, completion: ChatCompletion) -> AgentChatResponse:
-        metadata = completion_metadata(self.chat_id, completion)
+        metadata = completion_metadata(self.chat_id, completion, self.agent_id)
         metadata["session_id"] = None
         return AgentChatResponse(
             response=completion.content,
@@ -230,12 +285,12 @@ class RAGFlowChatEngine(BaseChatEngine):
         self, message: str, chat_history: list[ChatMessage] | None = None
     ) -> AgentChatResponse:
         """Ask the assistant in the session; the answer with its references."""
-        if chat_history is not None:
+        if chat_history is not None and not self.agent_id:
             messages = openai_messages(chat_history, message)
             return self._stateless(
                 self._clients.sync.openai_chat_completion(self.chat_id, messages)
             )
-        session = self._sync_session()
+        session = self._session_for(chat_history)
         return self._answered(message, session.ask(message, **self.ask_options), session.id)
 
     @trace_method("chat")
@@ -243,14 +298,14 @@ class RAGFlowChatEngine(BaseChatEngine):
         self, message: str, chat_history: list[ChatMessage] | None = None
     ) -> StreamingAgentChatResponse:
         """Ask and stream the answer; ``source_nodes`` fill in when the stream ends."""
-        state = AnswerStream(self.chat_id)
+        state = AnswerStream(self.chat_id, agent_id=self.agent_id)
         stream: Generator[ChatResponse, None, None]
-        if chat_history is not None:
+        if chat_history is not None and not self.agent_id:
             messages = openai_messages(chat_history, message)
             chunks = self._clients.sync.openai_chat_completion(self.chat_id, messages, stream=True)
             stream = self._completion_stream(chunks, state)
         else:
-            session = self._sync_session()
+            session = self._session_for(chat_history)
             answer = session.ask(message, stream=True, **self.ask_options)
             stream = self._session_stream(answer, message, state, session.id)
         return StreamingAgentChatResponse(
@@ -265,10 +320,10 @@ class RAGFlowChatEngine(BaseChatEngine):
         arag = self._clients.async_
         if arag is None:
             return await asyncio.to_thread(self.chat, message, chat_history)
-        if chat_history is not None:
+        if chat_history is not None and not self.agent_id:
             messages = openai_messages(chat_history, message)
             return self._stateless(await arag.openai_chat_completion(self.chat_id, messages))
-        session = await self._async_session(arag)
+        session = await self._asession_for(arag, chat_history)
         answer = await session.ask(message, **self.ask_options)
         return self._answered(message, answer, session.id)
 
@@ -287,16 +342,16 @@ class RAGFlowChatEngine(BaseChatEngine):
                 source_nodes=sync.source_nodes,
                 is_writing_to_memory=False,
             )
-        state = AnswerStream(self.chat_id)
+        state = AnswerStream(self.chat_id, agent_id=self.agent_id)
         stream: AsyncGenerator[ChatResponse, None]
-        if chat_history is not None:
+        if chat_history is not None and not self.agent_id:
             messages = openai_messages(chat_history, message)
             chunks = await arag.openai_chat_completion(self.chat_id, messages, stream=True)
             stream = self._acompletion_stream(chunks, state)
         else:
-            session = await self._async_session(arag)
-            answer = session.ask(message, stream=True, **self.ask_options)
-            stream = self._asession_stream(answer, message, state, session.id)
+            asession = await self._asession_for(arag, chat_history)
+            answer = asession.ask(message, stream=True, **self.ask_options)
+            stream = self._asession_stream(answer, message, state, asession.id)
         return StreamingAgentChatResponse(
             achat_stream=stream, source_nodes=state.nodes, is_writing_to_memory=False
         )

@@ -17,7 +17,13 @@ from llama_index.core.callbacks import CallbackManager
 from llama_index.core.prompts.mixin import PromptMixinType
 from llama_index.core.schema import QueryBundle
 
-from ragflow_integrations import AsyncRAGFlow, ChatCompletion, ChatCompletionChunk, RAGFlow
+from ragflow_integrations import (
+    AsyncRAGFlow,
+    ChatCompletion,
+    ChatCompletionChunk,
+    Message,
+    RAGFlow,
+)
 
 from ._answers import AnswerStream, completion_metadata
 from ._clients import Clients, iterate_in_thread
@@ -42,12 +48,18 @@ class RAGFlowQueryEngine(BaseQueryEngine):
     ``source_nodes`` and ``metadata`` (with ``answer``, the server's final text) fill in
     when the stream ends. ``completion_options`` (e.g. ``temperature`` on servers that
     accept it) are forwarded to the endpoint.
+
+    With ``agent_id`` instead of ``chat_id`` each query goes to a RAGFlow agent, in a new
+    agent session of its own (agents answer only in sessions; any version with agents),
+    and comes back alike (``agent_id`` and ``session_id`` in ``metadata``);
+    ``completion_options`` are then sent with the question (e.g. ``inputs``).
     """
 
     def __init__(
         self,
-        chat_id: str,
+        chat_id: str | None = None,
         *,
+        agent_id: str | None = None,
         streaming: bool = False,
         completion_options: Mapping[str, Any] | None = None,
         api_key: str | None = None,
@@ -59,9 +71,10 @@ class RAGFlowQueryEngine(BaseQueryEngine):
         async_client: AsyncRAGFlow | None = None,
         callback_manager: CallbackManager | None = None,
     ) -> None:
-        if not chat_id:
-            raise ValueError("RAGFlowQueryEngine needs the chat assistant's chat_id")
-        self.chat_id = chat_id
+        if bool(chat_id) == bool(agent_id):
+            raise ValueError("RAGFlowQueryEngine needs a chat assistant's chat_id or an agent_id")
+        self.chat_id = chat_id or ""
+        self.agent_id = agent_id
         self.streaming = streaming
         self.completion_options: dict[str, Any] = dict(completion_options or {})
         self._clients = Clients(
@@ -81,32 +94,62 @@ class RAGFlowQueryEngine(BaseQueryEngine):
     def _messages(self, query_bundle: QueryBundle) -> list[dict[str, Any]]:
         return [{"role": "user", "content": query_bundle.query_str}]
 
-    def _response(self, completion: ChatCompletion) -> Response:
+    def _response(self, answer: ChatCompletion | Message) -> Response:
         return Response(
-            completion.content,
-            source_nodes=chunks_to_nodes(completion.reference),
-            metadata=completion_metadata(self.chat_id, completion),
+            answer.content,
+            source_nodes=chunks_to_nodes(answer.reference),
+            metadata=completion_metadata(self.chat_id, answer, self.agent_id),
         )
 
     def _tokens(
-        self, chunks: Iterable[ChatCompletionChunk], state: AnswerStream
+        self, items: Iterable[ChatCompletionChunk | Message], state: AnswerStream
     ) -> Generator[str, None, None]:
-        for chunk in chunks:
-            delta = state.chunk(chunk)
+        for item in items:
+            delta = state.take(item)
             if delta:
                 yield delta
         state.finish()
 
     async def _atokens(
-        self, chunks: AsyncIterator[ChatCompletionChunk], state: AnswerStream
+        self,
+        items: AsyncIterator[ChatCompletionChunk] | AsyncIterator[Message],
+        state: AnswerStream,
     ) -> AsyncGenerator[str, None]:
-        async for chunk in chunks:
-            delta = state.chunk(chunk)
+        async for item in items:
+            delta = state.take(item)
             if delta:
                 yield delta
         state.finish()
 
+    def _agent_query(self, question: str) -> RESPONSE_TYPE:
+        assert self.agent_id is not None
+        session = self._clients.sync.create_agent_session(self.agent_id, "LlamaIndex query")
+        if self.streaming:
+            state = AnswerStream(self.chat_id, agent_id=self.agent_id)
+            answer = session.ask(question, stream=True, **self.completion_options)
+            return StreamingResponse(
+                response_gen=self._tokens(answer, state),
+                source_nodes=state.nodes,
+                metadata=state.metadata,
+            )
+        return self._response(session.ask(question, **self.completion_options))
+
+    async def _aagent_query(self, arag: AsyncRAGFlow, question: str) -> RESPONSE_TYPE:
+        assert self.agent_id is not None
+        session = await arag.create_agent_session(self.agent_id, "LlamaIndex query")
+        if self.streaming:
+            state = AnswerStream(self.chat_id, agent_id=self.agent_id)
+            answer = session.ask(question, stream=True, **self.completion_options)
+            return AsyncStreamingResponse(
+                response_gen=self._atokens(answer, state),
+                source_nodes=state.nodes,
+                metadata=state.metadata,
+            )
+        return self._response(await session.ask(question, **self.completion_options))
+
     def _query(self, query_bundle: QueryBundle) -> RESPONSE_TYPE:
+        if self.agent_id:
+            return self._agent_query(query_bundle.query_str)
         rag = self._clients.sync
         messages = self._messages(query_bundle)
         if self.streaming:
@@ -135,6 +178,8 @@ class RAGFlowQueryEngine(BaseQueryEngine):
                     metadata=answer.metadata,
                 )
             return answer
+        if self.agent_id:
+            return await self._aagent_query(arag, query_bundle.query_str)
         messages = self._messages(query_bundle)
         if self.streaming:
             state = AnswerStream(self.chat_id)

@@ -6,12 +6,14 @@ from pathlib import PurePath
 from typing import Any, TypeVar
 
 from llama_index.core.schema import NodeWithScore
+from llama_index.core.tools import FunctionTool, ToolMetadata
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
 from ragflow_integrations import (
     AsyncRAGFlow,
     ChatCompletion,
     InvalidArgumentError,
+    Message,
     RAGFlow,
     RAGFlowConfigError,
     RAGFlowError,
@@ -27,12 +29,19 @@ from .retriever import RAGFlowRetriever
 __all__ = ["RAGFlowToolSpec"]
 
 T = TypeVar("T")
+AGENT_USAGE = (
+    "Ask this RAGFlow agent a complete, self-contained question; the answer cites its "
+    "sources as [ID:n], listed after it."
+)
 
 
 class RAGFlowToolSpec(BaseToolSpec):
     """Tools for an agent: ``search`` (when ``dataset_ids`` are given), ``ask`` (when
     ``chat_id`` is given), ``list_datasets`` and ``list_documents``; with
     ``allow_write=True`` also ``upload_text`` (add a text document and start parsing it).
+    Each RAGFlow agent of ``agent_ids`` is one more tool, named and described from the
+    agent's title and description (:meth:`to_tool_list` reads them), that asks it one
+    question in a new agent session.
 
     Every tool returns text and has an async twin used by async agents. RAGFlow errors come
     back as ``"Error: ..."`` text the agent can read and act on, not as exceptions. With
@@ -51,6 +60,7 @@ class RAGFlowToolSpec(BaseToolSpec):
         chat_id: str | None = None,
         allow_write: bool = False,
         *,
+        agent_ids: Sequence[str] | None = None,
         similarity_top_k: int = 5,
         filters: FilterLike | None = None,
         retriever_options: dict[str, Any] | None = None,
@@ -74,6 +84,7 @@ class RAGFlowToolSpec(BaseToolSpec):
         )
         self.dataset_ids = list(dataset_ids or [])
         self.chat_id = chat_id
+        self.agent_ids = list(agent_ids or [])
         self.allow_write = allow_write
         self.max_listed = max_listed
         self._retriever: RAGFlowRetriever | None = None
@@ -155,6 +166,45 @@ class RAGFlowToolSpec(BaseToolSpec):
         if arag is None:
             return await asyncio.to_thread(self._ask_sync, question)
         return await arag.openai_chat_completion(chat_id, messages)
+
+    # -- agents ---------------------------------------------------------------------------
+    def to_tool_list(
+        self,
+        spec_functions: list[SPEC_FUNCTION_TYPE] | None = None,
+        func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
+    ) -> list[FunctionTool]:
+        """The spec's tools, and (unless ``spec_functions`` picks some) one per agent."""
+        tools = super().to_tool_list(spec_functions, func_to_metadata_mapping)
+        if spec_functions is None:
+            tools += [self._agent_tool(agent_id) for agent_id in self.agent_ids]
+        return tools
+
+    def _agent_tool(self, agent_id: str) -> FunctionTool:
+        agent = self._clients.sync.get_agent(agent_id)
+        about = " ".join((agent.description or "").split())
+
+        def ask_agent(question: str) -> str:
+            return _guard(lambda: _format_answer(self._ask_agent(agent.id, question)))
+
+        async def aask_agent(question: str) -> str:
+            return await _aguard(
+                lambda: _then(self._aask_agent(agent.id, question), _format_answer)
+            )
+
+        usage = f"{AGENT_USAGE}\n\n{about}" if about else AGENT_USAGE
+        return FunctionTool.from_defaults(
+            fn=ask_agent, async_fn=aask_agent, name=agent.tool_name, description=usage
+        )
+
+    def _ask_agent(self, agent_id: str, question: str) -> Message:
+        return self._clients.sync.create_agent_session(agent_id, "LlamaIndex tool").ask(question)
+
+    async def _aask_agent(self, agent_id: str, question: str) -> Message:
+        arag = self._clients.async_
+        if arag is None:
+            return await asyncio.to_thread(self._ask_agent, agent_id, question)
+        session = await arag.create_agent_session(agent_id, "LlamaIndex tool")
+        return await session.ask(question)
 
     # -- browsing -------------------------------------------------------------------------
     def _in_scope(self, dataset_id: str) -> str:
@@ -312,7 +362,7 @@ def _format_hits(nodes: Sequence[NodeWithScore]) -> str:
     return "\n\n".join(parts)
 
 
-def _format_answer(completion: ChatCompletion) -> str:
+def _format_answer(completion: ChatCompletion | Message) -> str:
     nodes = chunks_to_nodes(completion.reference)
     if not nodes:
         return completion.content

@@ -23,6 +23,7 @@ from ._base_client import (
 )
 from ._checks import checked
 from ._client import _apply, _id, _page_of, parse_status
+from ._client_agents import AsyncAgentMethods
 from ._dialect import Dialect, format_version
 from ._exceptions import (
     APIConnectionError,
@@ -73,7 +74,7 @@ __all__ = ["AsyncRAGFlow"]
 T = TypeVar("T")
 
 
-class AsyncRAGFlow(BaseClient):
+class AsyncRAGFlow(AsyncAgentMethods, BaseClient):
     """The async twin of :class:`RAGFlow`: the same operations as coroutines, on one
     ``httpx.AsyncClient`` pool. Use ``async with AsyncRAGFlow(...) as rag:`` or
     ``await rag.aclose()``.

@@ -22,6 +22,7 @@ from ._base_client import (
     window,
 )
 from ._checks import checked
+from ._client_agents import AgentMethods
 from ._dialect import MAX_VERSION, Dialect, format_version
 from ._exceptions import (
     APIConnectionError,
@@ -77,7 +78,7 @@ __all__ = ["RAGFlow"]
 T = TypeVar("T")
 
 
-class RAGFlow(BaseClient):
+class RAGFlow(AgentMethods, BaseClient):
     """A RAGFlow server, v0.13 to v0.27.
 
     ``RAGFlow(api_key, base_url)`` (or ``RAGFLOW_API_KEY`` / ``RAGFLOW_BASE_URL``); the

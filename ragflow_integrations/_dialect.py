@@ -58,6 +58,18 @@ FEATURES: dict[str, Version] = {
     "reference_metadata": (0, 25, 2),  # retrieval reference_metadata [7; sdk/doc at v0.25.2]
     "dataset_list_ids": (0, 27, 0),  # GET /datasets takes several ids
     "auto_metadata": (0, 25, 1),  # /datasets/{id}/metadata/config
+    # agents and memories [13; sdk/session, sdk/agent(s), rest/agent_api, rest/memory_api]
+    "agent_sessions": (0, 14, 0),  # POST /agents/{id}/sessions and /agents/{id}/completions
+    "list_agents": (0, 15, 0),  # GET /agents, GET /agents/{id}/sessions
+    "delete_agent_sessions": (0, 17, 1),  # DELETE /agents/{id}/sessions
+    "agents_openai": (0, 18, 0),  # OpenAI-compatible agent completions
+    "agent_crud": (0, 19, 0),  # POST /agents, PUT|DELETE /agents/{id}
+    "agent_events": (0, 20, 0),  # canvas v2: query and inputs in, message/message_end out
+    "agent_trace": (0, 23, 0),  # return_trace
+    "memories": (0, 24, 0),  # /memories, /messages
+    "agent_release": (0, 25, 0),  # release: run the published version
+    "get_agent": (0, 25, 1),  # GET /agents/{id}, GET /agents/{id}/sessions/{sid}
+    "unified_agent_completions": (0, 25, 2),  # POST /agents/chat/completions
 }
 
 
@@ -205,6 +217,48 @@ class Dialect:
     def chat_schema(self) -> Literal["llm_prompt", "dialog"]:
         """``llm``/``prompt`` bodies up to 0.24, raw dialog rows from 0.25.0."""
         return "dialog" if self.has("dialog_chats") else "llm_prompt"
+
+    # -- agents [13] ----------------------------------------------------------------------
+    @property
+    def agent_completion_path(self) -> str | None:
+        """The route that runs an agent, or ``None`` for ``/agents/{id}/completions``.
+
+        v0.25.1 moved it to ``/agents/chat/completion`` (``agent_id`` in the body) and
+        dropped the old one; v0.25.2 added ``/agents/chat/completions``, the one that stays
+        (``/agents/{id}/completions`` came back as its alias) [0.25.1/0.25.2 rest/agent_api].
+        """
+        if self.has("unified_agent_completions"):
+            return "/agents/chat/completions"
+        if self.has("get_agent"):
+            return "/agents/chat/completion"
+        return None
+
+    @property
+    def agent_question_key(self) -> str:
+        """``question`` for canvas v1 (<= 0.19); ``query`` from v0.20.0, which reads only
+        ``query`` (``question`` is read too from v0.20.1) [0.20 db/services/canvas_service].
+        """
+        return "query" if self.has("agent_events") else "question"
+
+    def agent_streams(self, wanted: bool) -> bool:
+        """Whether to ask an agent for a stream. v0.20.0 answers ``stream: false`` with its
+        first event as a string, so it is always streamed; v0.20.4 streams only message
+        events that carry a reference (none do), so it is never streamed
+        [0.20.0/0.20.4 sdk/session ``agent_completions``].
+        """
+        if self.version == (0, 20, 0):
+            return True
+        if self.version == (0, 20, 4):
+            return False
+        return wanted
+
+    @property
+    def agent_session_by_completion(self) -> bool:
+        """v0.15-v0.17 open agent sessions before canvas v1 ran to its opening statement
+        (v0.16-v0.17: for agents with Begin inputs), so their first question would be
+        answered with it; a completion without ``session_id`` opens one that ran there
+        [0.15-0.17 sdk/session ``create_agent_session``, db/services/canvas_service]."""
+        return (0, 15, 0) <= self.version < (0, 18, 0)
 
     # -- retrieval [7] ------------------------------------------------------------------
     @property

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from ._envelope import envelope_code, load_json, unwrap
 from ._exceptions import RAGFlowError, ResponseTooLargeError, StreamError
@@ -163,7 +163,7 @@ def _snippet(payload: str) -> str:
     return repr(payload[:200] + ("..." if len(payload) > 200 else ""))
 
 
-def _decode(payload: str, partial: Any) -> Any:
+def decode_event(payload: str, partial: Any) -> Any:
     """One event's JSON object, or the :class:`StreamError` of an event that is not one."""
     try:
         event = load_json(payload)
@@ -220,7 +220,7 @@ class AnswerAccumulator:
 
     def feed(self, payload: str) -> list[Message]:
         """Take one event's payload; return the messages it produces (the last is final)."""
-        return self.feed_event(_decode(payload, self.partial))
+        return self.feed_event(decode_event(payload, self.partial))
 
     def feed_event(self, event: dict[str, Any]) -> list[Message]:
         """Take one decoded event."""
@@ -327,6 +327,10 @@ class AnswerAccumulator:
         self.last = message
         return message
 
+    def close(self) -> list[Message]:
+        """A whole answer ends here: the final message, unless it came already."""
+        return [] if self.done else [self.finish()]
+
 
 class OpenAIAccumulator:
     """Turns OpenAI-compatible stream events into :class:`ChatCompletionChunk` objects."""
@@ -359,7 +363,7 @@ class OpenAIAccumulator:
         if payload.strip() == "[DONE]":
             self.done = True
             return []
-        return self.feed_event(_decode(payload, self.partial))
+        return self.feed_event(decode_event(payload, self.partial))
 
     def feed_event(self, event: dict[str, Any]) -> list[ChatCompletionChunk]:
         """Take one decoded event."""
@@ -394,8 +398,30 @@ class OpenAIAccumulator:
         self.last = chunk
         return [chunk]
 
+    def close(self) -> list[ChatCompletionChunk]:
+        """A whole answer adds nothing more."""
+        return []
 
-Accumulator = AnswerAccumulator | OpenAIAccumulator
+
+class Accumulator(Protocol):
+    """What :class:`StreamReader` feeds: chat answers, OpenAI-compatible chunks, agents."""
+
+    @property
+    def done(self) -> bool:
+        """The answer is complete."""
+
+    @property
+    def partial(self) -> Any:
+        """What had arrived, for a :class:`StreamError`."""
+
+    def feed(self, payload: str) -> list[Any]:
+        """Take one SSE event's payload."""
+
+    def feed_event(self, event: Any) -> list[Any]:
+        """Take one decoded event."""
+
+    def close(self) -> list[Any]:
+        """End an answer that came whole (JSON, not a stream): its last items, if any."""
 
 
 class StreamReader:
@@ -434,8 +460,7 @@ class StreamReader:
         """The items of a JSON answer to a stream request (or its error)."""
         data = unwrap(resp, self.req)
         yield from self._guarded(self.acc.feed_event, {"code": 0, "data": data})
-        if isinstance(self.acc, AnswerAccumulator) and not self.acc.done:
-            yield self.acc.finish()
+        yield from self.acc.close()
 
     def feed(self, chunk: bytes) -> Iterator[Any]:
         """The items completed by these bytes, each as soon as it is decoded."""

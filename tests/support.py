@@ -147,6 +147,7 @@ class Seeded:
     dataset_id: str
     document_ids: list[str] = field(default_factory=list)
     chat_id: str = ""
+    agent_id: str = ""
 
     def client_kwargs(self) -> dict[str, Any]:
         """Arguments for ``RAGFlow``/``AsyncRAGFlow`` pointing at this server."""
@@ -159,8 +160,9 @@ class Seeded:
 
 
 @contextmanager
-def seeded_environment(dialect: str, name: str) -> Iterator[Seeded]:
-    """The sample data for the tests of one module and dialect.
+def seeded_environment(dialect: str, name: str, *, agent: bool = False) -> Iterator[Seeded]:
+    """The sample data for the tests of one module and dialect (with ``agent``, also the
+    sample agent over the dataset).
 
     Recording creates it on the server (outside any cassette) and writes its ids to
     ``cassettes/<name>/seed-<dialect>.json``; replay reads them back.
@@ -180,7 +182,11 @@ def seeded_environment(dialect: str, name: str) -> Iterator[Seeded]:
             api_key=server.api_key, base_url=server.base_url, server_version=server.dialect
         )
         samples = load_samples(
-            rag, dataset_name=f"samples_{name}", chat_name=f"guide_{name}", interval=0.1
+            rag,
+            dataset_name=f"samples_{name}",
+            chat_name=f"guide_{name}",
+            agent_title=f"agent_{name}" if agent else None,
+            interval=0.1,
         )
         assert samples.chat is not None
         seed = {
@@ -188,12 +194,16 @@ def seeded_environment(dialect: str, name: str) -> Iterator[Seeded]:
             "document_ids": [d.id for d in samples.documents],
             "chat_id": samples.chat.id,
         }
+        if samples.agent is not None:
+            seed["agent_id"] = samples.agent.id
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(seed, indent=2) + "\n")
         try:
             yield Seeded(server, **seed)
         finally:
             if server.local is None:  # a live server: remove what we made
+                if samples.agent is not None:
+                    rag.delete_agent(samples.agent.id)
                 rag.delete_chats(ids=[seed["chat_id"]])
                 rag.delete_datasets(ids=[seed["dataset_id"]])
             rag.close()

@@ -16,16 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .._client import RAGFlow
-    from ..types import Chat, DataSet, Document
+    from ..types import Agent, Chat, DataSet, Document
     from ..types.ingest import IngestItem
 
 __all__ = [
     "EMPTY_RESPONSE",
+    "SAMPLE_AGENT",
     "SAMPLE_CHAT",
     "SAMPLE_DATASET",
     "SAMPLE_METADATA",
     "SampleSet",
     "load_samples",
+    "sample_agent_dsl",
     "sample_files",
     "sample_items",
 ]
@@ -40,6 +42,8 @@ SAMPLE_METADATA: dict[str, dict[str, Any]] = {
 
 SAMPLE_DATASET = "ragflow_samples"
 SAMPLE_CHAT = "RAGFlow guide"
+SAMPLE_AGENT = "RAGFlow guide agent"
+AGENT_PROLOGUE = "Hi! I am the RAGFlow guide agent. What would you like to know?"
 EMPTY_RESPONSE = "The sample documents do not say."
 
 
@@ -56,6 +60,7 @@ class SampleSet:
     dataset: DataSet
     documents: list[Document] = field(default_factory=list)
     chat: Chat | None = None
+    agent: Agent | None = None
 
 
 def load_samples(
@@ -63,12 +68,14 @@ def load_samples(
     *,
     dataset_name: str = SAMPLE_DATASET,
     chat_name: str | None = SAMPLE_CHAT,
+    agent_title: str | None = None,
     interval: float = 0.2,
     timeout: float = 600,
     show_progress: bool = False,
     on_progress: Callable[[Document, float, str], None] | None = None,
 ) -> SampleSet:
-    """Create a dataset from the samples, parse it (waiting), tag metadata, and create a chat.
+    """Create a dataset from the samples, parse it (waiting), tag metadata, and create a chat
+    (and, with ``agent_title``, an agent over the dataset: :func:`sample_agent_dsl`, v0.19+).
 
     From v0.17 the samples go in through :meth:`RAGFlow.ingest` (``show_progress``: a tqdm
     bar); older servers, which keep no document metadata, get them uploaded, parsed and
@@ -96,7 +103,76 @@ def load_samples(
                 "top_n": 3,
             },
         )
+    if agent_title:
+        v2 = rag._dialect().has("agent_events")
+        samples.agent = rag.create_agent(
+            agent_title,
+            sample_agent_dsl([dataset.id], canvas="v2" if v2 else "v1"),
+            description="Answers questions about RAGFlow from the sample notes, with citations.",
+        )
     return samples
+
+
+def sample_agent_dsl(dataset_ids: list[str], *, canvas: str = "v2") -> dict[str, Any]:
+    """A canvas DSL that retrieves from ``dataset_ids`` and answers citing what it found.
+
+    ``canvas="v2"`` (RAGFlow v0.20+): Begin -> Retrieval -> Agent -> Message;
+    ``canvas="v1"`` (up to v0.19): Begin -> Answer -> Retrieval -> Generate -> Answer. Both use
+    only components :class:`~ragflow_integrations.testing.LocalRAGFlow` runs; on a real
+    server, pick the agent's model in the canvas editor.
+    """
+
+    def node(name: str, params: dict[str, Any], down: list[str], up: list[str]) -> dict[str, Any]:
+        return {
+            "obj": {"component_name": name, "params": params},
+            "downstream": down,
+            "upstream": up,
+        }
+
+    retrieval = {"kb_ids": list(dataset_ids), "top_n": 3, "similarity_threshold": 0.1}
+    begin = {"prologue": AGENT_PROLOGUE, "mode": "conversational"}
+    if canvas == "v1":
+        components = {
+            "begin": node("Begin", begin, ["Answer:Ask"], []),
+            "Answer:Ask": node("Answer", {}, ["Retrieval:Notes"], ["begin", "Generate:Reply"]),
+            "Retrieval:Notes": node("Retrieval", retrieval, ["Generate:Reply"], ["Answer:Ask"]),
+            "Generate:Reply": node(
+                "Generate",
+                {"prompt": "Answer from: {Retrieval:Notes}", "cite": True},
+                ["Answer:Ask"],
+                ["Retrieval:Notes"],
+            ),
+        }
+        return {"components": components, "history": [], "messages": [], "path": [], "answer": []}
+    if canvas != "v2":
+        raise ValueError(f"canvas must be 'v1' or 'v2', got {canvas!r}")
+    components = {
+        "begin": node("Begin", {**begin, "inputs": {}}, ["Retrieval:Notes"], []),
+        "Retrieval:Notes": node(
+            "Retrieval", {**retrieval, "query": "sys.query"}, ["Agent:Guide"], ["begin"]
+        ),
+        "Agent:Guide": node(
+            "Agent",
+            {
+                "sys_prompt": "Answer from the notes:\n{Retrieval:Notes@formalized_content}",
+                "prompts": [{"role": "user", "content": "{sys.query}"}],
+                "cite": True,
+            },
+            ["Message:Reply"],
+            ["Retrieval:Notes"],
+        ),
+        "Message:Reply": node(
+            "Message", {"content": ["{Agent:Guide@content}"]}, [], ["Agent:Guide"]
+        ),
+    }
+    globals_ = {"sys.query": "", "sys.user_id": "", "sys.conversation_turns": 0, "sys.files": []}
+    return {
+        "components": components,
+        "history": [],
+        "path": [],
+        "retrieval": [],
+        "globals": globals_,
+    }
 
 
 def sample_items() -> list[IngestItem]:

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import _chats, _completions, _datasets, _documents
+from . import _agents, _chats, _completions, _datasets, _documents, _memories
 from ._dialects import Dialect, normalise_version
 from ._faults import Fault, FaultBook
 from ._store import Store
@@ -179,6 +179,8 @@ def _build_routes() -> list[Route]:
         ("GET", "/system/version", _version, lambda d: d.version_endpoint, _version_auth),
         ("GET", "/system/ping", _ping, _since(0, 25), _no_auth),
         ("GET", "/system/healthz", _healthz, _since(0, 25), _no_auth),
+        *_agents.ROUTES,
+        *_memories.ROUTES,
     ]
     return [Route(m, _compile(API_PREFIX + p), h, a, au) for m, p, h, a, au in table]
 

@@ -193,6 +193,8 @@ class Store:
         self.chats: dict[str, Chat] = {}
         self.sessions: dict[str, Session] = {}
         self.indexed = False
+        #: Records of the handlers that keep their own (agents, memories), cleared with these.
+        self.extensions: dict[str, object] = {}
 
     def clear(self) -> None:
         with self.lock:
@@ -201,6 +203,7 @@ class Store:
             self.chunks.clear()
             self.chats.clear()
             self.sessions.clear()
+            self.extensions.clear()
             self.indexed = False
 
     # -- ids ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The models the client returns."""
 
+from .agent import Agent, AgentSession, AsyncAgent, AsyncAgentSession
 from .chat import AsyncChat, Chat
 from .chunk import AsyncChunk, Chunk
 from .configs import (
@@ -16,15 +17,28 @@ from .configs import (
 from .dataset import AsyncDataSet, DataSet
 from .document import AsyncDocument, Document
 from .ingest import IngestedDocument, IngestItem, IngestProgress, IngestResult
+from .memory import (
+    AsyncMemory,
+    Memory,
+    MemoryMessage,
+    MemoryMessageList,
+    MemoryMessages,
+    MemoryPage,
+)
 from .openai import ChatCompletion, ChatCompletionChunk, Usage
 from .session import AsyncSession, Message, Session
 
 __all__ = [
     "LLM",
+    "Agent",
+    "AgentSession",
+    "AsyncAgent",
+    "AsyncAgentSession",
     "AsyncChat",
     "AsyncChunk",
     "AsyncDataSet",
     "AsyncDocument",
+    "AsyncMemory",
     "AsyncSession",
     "Chat",
     "ChatCompletion",
@@ -39,6 +53,11 @@ __all__ = [
     "IngestResult",
     "IngestedDocument",
     "LLMSetting",
+    "Memory",
+    "MemoryMessage",
+    "MemoryMessageList",
+    "MemoryMessages",
+    "MemoryPage",
     "Message",
     "ParentChildConfig",
     "ParserConfig",

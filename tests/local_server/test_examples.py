@@ -30,6 +30,22 @@ def run(*args: str) -> str:
 # What each example must show: retrieval with scores, a filter, a cited answer with its
 # references, and the loader/reader, tools and async paths.
 SHOWS = {
+    "agents.py": [
+        "agent: RAGFlow guide agent - Answers questions",
+        "opening: Hi! I am the RAGFlow guide agent.",
+        "answer: ",
+        "[ID:0]",
+        "  cites ['",
+        "  citations: ['",
+        "langchain stream: ",
+        "'ragflow_guide_agent'",
+        "history: ['HumanMessage', 'AIMessage']",
+        "  sources: ['",
+        "llamaindex query: ",
+        "llamaindex tools: [",
+        "recalled from RAGFlow: User Input: ",
+        "async: True True",
+    ],
     "langchain_quickstart.py": [
         "hybrid_retrieval.md",
         "filtered: ['chunking.md']",

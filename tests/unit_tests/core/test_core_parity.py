@@ -7,6 +7,10 @@ import inspect
 import pytest
 
 from ragflow_integrations import (
+    Agent,
+    AgentSession,
+    AsyncAgent,
+    AsyncAgentSession,
     AsyncChat,
     AsyncChunk,
     AsyncDataSet,
@@ -20,6 +24,7 @@ from ragflow_integrations import (
     RAGFlow,
     Session,
 )
+from ragflow_integrations.types.memory import AsyncMemory, Memory
 
 TWINS = [
     (RAGFlow, AsyncRAGFlow),
@@ -28,6 +33,9 @@ TWINS = [
     (Chunk, AsyncChunk),
     (Chat, AsyncChat),
     (Session, AsyncSession),
+    (Agent, AsyncAgent),
+    (AgentSession, AsyncAgentSession),
+    (Memory, AsyncMemory),
 ]
 RENAMED = {"close": "aclose"}  # httpx's naming for the async twin
 # Parameters only the async twin has: it runs requests concurrently, and bounds them.

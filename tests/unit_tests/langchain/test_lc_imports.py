@@ -6,7 +6,9 @@ import langchain_ragflow
 
 EXPECTED_ALL = [
     "ChatRAGFlow",
+    "RAGFlowAgentTool",
     "RAGFlowAskTool",
+    "RAGFlowChatMessageHistory",
     "RAGFlowListDatasetsTool",
     "RAGFlowListDocumentsTool",
     "RAGFlowLoader",
@@ -31,6 +33,7 @@ def test_all_imports() -> None:
 
 
 def test_bases() -> None:
+    from langchain_core.chat_history import BaseChatMessageHistory
     from langchain_core.document_loaders import BaseLoader
     from langchain_core.language_models import BaseChatModel
     from langchain_core.retrievers import BaseRetriever
@@ -43,6 +46,8 @@ def test_bases() -> None:
     assert issubclass(langchain_ragflow.RAGFlowToolkit, BaseToolkit)
     assert issubclass(langchain_ragflow.RAGFlowSearchTool, BaseTool)
     assert issubclass(langchain_ragflow.RAGFlowTranslator, Visitor)
+    assert issubclass(langchain_ragflow.RAGFlowAgentTool, BaseTool)
+    assert issubclass(langchain_ragflow.RAGFlowChatMessageHistory, BaseChatMessageHistory)
 
 
 def test_package_knows_no_http() -> None:

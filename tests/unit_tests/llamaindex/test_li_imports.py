@@ -8,6 +8,7 @@ EXPECTED_ALL = [
     "METADATA_KEYS",
     "RAGFlowChatEngine",
     "RAGFlowIndex",
+    "RAGFlowMemoryBlock",
     "RAGFlowQueryEngine",
     "RAGFlowReader",
     "RAGFlowRetriever",
