@@ -64,8 +64,10 @@ def test_retrieve_nodes(seeded: Seeded) -> None:
         assert set(hit.node.metadata) - set(own) <= set(METADATA_KEYS)
         assert hit.node.metadata["dataset_id"] == seeded.dataset_id
         assert hit.node.metadata["document_id"] in seeded.document_ids
+        # SOURCE names the id the document was ingested under: load_samples ingests each
+        # sample under its file name.
         source = hit.node.relationships[NodeRelationship.SOURCE]
-        assert source.node_id == hit.node.metadata["document_id"]  # type: ignore[union-attr]
+        assert source.node_id == hit.node.metadata["document_name"]  # type: ignore[union-attr]
     assert len({n.node.node_id for n in nodes}) == len(nodes)  # chunk ids, not document ids
 
 
