@@ -215,13 +215,28 @@ def stream_differences(route: str, real: list[Any], local: list[Any]) -> list[Di
 
 
 # -- one cassette -----------------------------------------------------------------------------
+def seed_of(cassette: Path, dialect: str) -> Path | None:
+    """The seed the recording used: its module's, or a sibling seed of its own (a module's
+    tests may use two, ``<module>`` and ``<module>_separate``), the one whose ids it names.
+    """
+    own = cassette.parent / f"seed-{dialect}.json"
+    text = cassette.read_text()
+    for path in sorted(
+        cassette.parent.parent.glob(f"{cassette.parent.name}_*/seed-{dialect}.json")
+    ):
+        other = json.loads(path.read_text())
+        if any(i in text for i in (other["dataset_id"], other["chat_id"], *other["document_ids"])):
+            return path
+    return own if own.exists() else None
+
+
 def seed(stand_in: LocalRAGFlow, dialect: str, cassette: Path, ids: IdMap) -> None:
     """Seed the stand-in as the recording's server was (if it was), mapping the seed's ids."""
-    recorded = cassette.parent / f"seed-{dialect}.json"
-    if not recorded.exists():
+    recorded = seed_of(cassette, dialect)
+    if recorded is None:
         return
     real = json.loads(recorded.read_text())
-    name = cassette.parent.name
+    name = recorded.parent.name
     with RAGFlow(stand_in.api_key, stand_in.base_url, server_version=dialect) as rag:
         samples = load_samples(
             rag, dataset_name=f"samples_{name}", chat_name=f"guide_{name}", interval=0.01
