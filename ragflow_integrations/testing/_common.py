@@ -6,7 +6,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
 from ._dialects import Dialect
+from ._schemas import format_validation_error, query_args
 from ._wire import Call, Fail, err
 
 __all__ = [
@@ -19,6 +22,8 @@ __all__ = [
     "paging",
     "pyd_error",
     "to_int",
+    "validate_args",
+    "validate_json",
 ]
 
 T = TypeVar("T")
@@ -27,6 +32,48 @@ T = TypeVar("T")
 def pyd_error(field: str, message: str, value: Any) -> Fail:
     """RAGFlow's formatting of a Pydantic validation error (0.19+), code 101."""
     return Fail(err(f"Field: <{field}> - Message: <{message}> - Value: <{value}>", 101))
+
+
+def validate_json(
+    call: Call,
+    model: type[BaseModel],
+    *,
+    extras: dict[str, Any] | None = None,
+    exclude_unset: bool = False,
+) -> dict[str, Any]:
+    """``validate_and_parse_json_request`` (v0.19+): the body dumped by alias, or code 101."""
+    if call.mimetype != "application/json":
+        raise Fail(
+            err(
+                "Unsupported content type: Expected application/json, "
+                f"got {call.content_type or None}",
+                101,
+            )
+        )
+    if call.bad_json or not call.raw.strip():
+        raise Fail(err("Malformed JSON syntax: Missing commas/brackets or invalid encoding", 101))
+    payload = call.body or {}
+    if not isinstance(payload, dict):
+        raise Fail(
+            err(f"Invalid request payload: expected object, got {type(payload).__name__}", 101)
+        )
+    payload = {**payload, **(extras or {})}
+    try:
+        validated = model(**payload)
+    except ValidationError as error:
+        raise Fail(err(format_validation_error(error), 101)) from None
+    out = validated.model_dump(by_alias=True, exclude_unset=exclude_unset)
+    for key in extras or {}:
+        out.pop(key, None)
+    return out
+
+
+def validate_args(call: Call, model: type[BaseModel]) -> dict[str, Any]:
+    """``validate_and_parse_request_args``: the query string through ``model``, or code 101."""
+    try:
+        return model(**query_args(call.d, model, call.query)).model_dump()
+    except ValidationError as error:
+        raise Fail(err(format_validation_error(error), 101)) from None
 
 
 def check_extra(payload: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
@@ -110,9 +157,17 @@ def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def dedupe_name(name: str, taken: set[str]) -> str:
-    """RAGFlow's ``duplicate_name``: ``a.txt`` -> ``a(1).txt`` -> ``a(2).txt``."""
-    if name not in taken:
+def dedupe_name(name: str, taken: set[str], *, casefold: bool = False) -> str:
+    """RAGFlow's ``duplicate_name``: ``a.txt`` -> ``a(1).txt`` -> ``a(2).txt``.
+
+    ``casefold``: ``taken`` holds lower-cased names and the lookup ignores case (dataset names
+    compare under MySQL's case-insensitive collation).
+    """
+
+    def free(candidate: str) -> bool:
+        return (candidate.lower() if casefold else candidate) not in taken
+
+    if free(name):
         return name
     stem, dot, ext = name.rpartition(".")
     if not dot:
@@ -123,5 +178,5 @@ def dedupe_name(name: str, taken: set[str]) -> str:
     while True:
         i += 1
         candidate = f"{base}({i})" + (f".{ext}" if dot else "")
-        if candidate not in taken:
+        if free(candidate):
             return candidate

@@ -19,13 +19,13 @@ from ._common import (
     to_int,
 )
 from ._datasets import chunk_methods
+from ._parser_config import parser_config
 from ._parsing import KNOWN_SUFFIXES, suffix_of
 from ._retrieval import Hit, doc_aggs, filter_by_metadata, rank, retrieval_chunk
 from ._search import highlight, tokenize
 from ._store import RUN_CODES, Chunk, Dataset, Document
 from ._views import (
     chunk_list_view,
-    default_parser_config,
     document_view,
     new_chunk_view,
     upload_view,
@@ -253,7 +253,7 @@ def update_document(call: Call) -> Reply:
             return err("Not supported yet!")
         if method != doc.chunk_method:
             doc.chunk_method = method
-            doc.parser_config = default_parser_config(d, method)
+            doc.parser_config = parser_config(d, method, None)
             doc.run, doc.progress, doc.progress_msg = "0", 0.0, ""
             doc.parse_started = None
             doc.process_duration = 0.0

@@ -20,12 +20,11 @@ from . import _chats, _completions, _datasets, _documents
 from ._dialects import Dialect, normalise_version
 from ._faults import Fault, FaultBook
 from ._store import Store
-from ._wire import Call, Fail, Reply, StreamReply, dumps, json_result, parse_multipart
+from ._wire import Call, Fail, Handler, Reply, StreamReply, dumps, json_result, parse_multipart
 
 __all__ = ["LocalRAGFlow", "RecordedRequest"]
 
 API_PREFIX = "/api/v1"
-Handler = Callable[[Call], "Reply | StreamReply"]
 
 
 @dataclass
@@ -598,7 +597,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if fault is not None:
             self._send(self._fault_reply(fault))
             return
-        reply = self._route(d, path, query, body, form, files, bad_json)
+        reply = self._route(d, path, query, body, form, files, raw, bad_json)
         if isinstance(reply, StreamReply):
             drop = owner._faults.take(self.command, path, ("drop_stream",))
             self._send_stream(reply, drop.after_events if drop is not None else None)
@@ -613,6 +612,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body: Any,
         form: dict[str, str],
         files: list[tuple[str, bytes]],
+        raw: bytes,
         bad_json: bool,
     ) -> Reply | StreamReply:
         owner = self.server.owner
@@ -629,7 +629,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             denied = check_auth(d, route.auth(d), self.headers.get("Authorization"), owner.api_key)
             if denied is not None:
                 return denied
-            if bad_json:
+            if bad_json and not (route.handler in _datasets.VALIDATES_JSON and d.ge(0, 19)):
                 return json_result(d, None, 100, "<BadRequest '400: Bad Request'>")
             call = Call(
                 d=d,
@@ -643,6 +643,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 files=files,
                 stream_event_delay=owner.stream_delay,
                 server_version=owner.version,
+                content_type=self.headers.get("Content-Type") or "",
+                raw=raw,
+                bad_json=bad_json,
             )
             with owner._store.lock:
                 try:

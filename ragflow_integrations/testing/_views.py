@@ -13,7 +13,6 @@ __all__ = [
     "chat_view",
     "chunk_list_view",
     "dataset_view",
-    "default_parser_config",
     "document_view",
     "new_chunk_view",
     "reference_view",
@@ -22,35 +21,17 @@ __all__ = [
 ]
 
 
-def default_parser_config(d: Dialect, chunk_method: str = "naive") -> dict[str, Any]:
-    if d.lt(0, 19):
-        cfg: dict[str, Any] = {
-            "chunk_token_num": 128,
-            "delimiter": "\\n!?;。；！？",
-            "html4excel": False,
-            "layout_recognize": True,
-            "raptor": {"use_raptor": False},
-        }
-    else:
-        cfg = {
-            "chunk_token_num": 512,
-            "delimiter": "\n",
-            "html4excel": False,
-            "layout_recognize": "DeepDOC",
-            "raptor": {"use_raptor": False},
-            "graphrag": {"use_graphrag": False},
-        }
-    if chunk_method not in ("naive", "book", "laws", "paper", "manual", "one", "presentation"):
-        cfg = {"raptor": {"use_raptor": False}}
-    return cfg
-
-
 def dataset_view(
-    d: Dialect, store: Store, ds: Dataset, *, parsing_status: bool = False
+    d: Dialect,
+    store: Store,
+    ds: Dataset,
+    *,
+    parsing_status: bool = False,
+    listing: bool = False,
 ) -> dict[str, Any]:
     doc_count, chunk_count, token_num = store.dataset_counts(ds.id)
     out: dict[str, Any] = {
-        "avatar": ds.avatar or "",
+        "avatar": ds.avatar if d.ge(0, 19) else ds.avatar or "",
         "chunk_count": chunk_count,
         "chunk_method": ds.chunk_method,
         "create_date": http_date(ds.create_time),
@@ -74,23 +55,21 @@ def dataset_view(
     }
     if d.ge(0, 15):
         out["pagerank"] = ds.pagerank
-    if d.ge(0, 27):
-        out.update(
-            pipeline_id=None, tenant_embd_id=None, graphrag_task_id=None, raptor_task_id=None
-        )
-        out.update(nickname="local", tenant_avatar=None, embedding_model_name=ds.embedding_model)
+    if d.ge(0, 21):
+        out.update(pipeline_id=None, graphrag_task_id=None, raptor_task_id=None)
+    if d.ge(0, 25):
+        out["tenant_embd_id"] = None
+    if listing and d.ge(0, 25):
+        out.update(nickname="local", tenant_avatar=None)
+    if listing and d.ge(0, 27):
+        out["embedding_model_name"] = ""
     if parsing_status:
-        counts = {
-            "unstart_count": 0,
-            "running_count": 0,
-            "cancel_count": 0,
-            "done_count": 0,
-            "fail_count": 0,
-        }
+        counts = dict.fromkeys(
+            ("unstart_count", "running_count", "cancel_count", "done_count", "fail_count"), 0
+        )
         for doc in store.dataset_docs(ds.id):
-            key = RUN_NAMES.get(doc.run, "UNSTART").lower() + "_count"
-            counts[key] = counts.get(key, 0) + 1
-        out.update(counts)
+            counts[RUN_NAMES.get(doc.run, "UNSTART").lower() + "_count"] += 1
+        out["parsing_status"] = counts
     out.update(copy.deepcopy(ds.extra))
     return out
 

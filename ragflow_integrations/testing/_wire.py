@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -15,6 +15,7 @@ from ._store import Store
 __all__ = [
     "Call",
     "Fail",
+    "Handler",
     "Reply",
     "StreamReply",
     "dumps",
@@ -126,6 +127,9 @@ class Call:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     stream_event_delay: float = 0.0
     server_version: str = ""
+    content_type: str = ""
+    raw: bytes = b""
+    bad_json: bool = False
 
     @property
     def tenant_id(self) -> str:
@@ -143,6 +147,13 @@ class Call:
     def json(self) -> dict[str, Any]:
         """The JSON body as a dict (an empty dict when there is none)."""
         return self.body if isinstance(self.body, dict) else {}
+
+    @property
+    def mimetype(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+
+Handler = Callable[[Call], "Reply | StreamReply"]
 
 
 # -- multipart -------------------------------------------------------------------------
