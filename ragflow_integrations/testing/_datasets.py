@@ -25,10 +25,9 @@ from ._schemas import schemas
 from ._store import Dataset
 from ._tenant import CHAT, EMBEDDING, ModelError, default_model, resolve_model
 from ._views import dataset_view
-from ._wire import Call, Fail, Handler, Reply, err, result
+from ._wire import Call, Fail, Reply, err, result
 
 __all__ = [
-    "VALIDATES_JSON",
     "chunk_methods",
     "create_dataset",
     "delete_datasets",
@@ -398,8 +397,7 @@ def update_dataset(call: Call) -> Reply:
 def _delete_dataset(call: Call, ds: Dataset) -> None:
     store = call.store
     for doc in store.dataset_docs(ds.id):
-        for chunk in store.doc_chunks(doc.id):
-            del store.chunks[chunk.id]
+        store.clear_chunks(doc)
         del store.documents[doc.id]
     del store.datasets[ds.id]
 
@@ -434,7 +432,3 @@ def delete_datasets(call: Call) -> Reply:
     if d.delete_returns_count:
         return result(d, {"success_count": len(ids)})
     return result(d)
-
-
-#: Handlers that read a malformed JSON body themselves (``validate_and_parse_json_request``).
-VALIDATES_JSON: frozenset[Handler] = frozenset({create_dataset, update_dataset, delete_datasets})

@@ -77,7 +77,7 @@ def format_validation_error(error: ValidationError) -> str:
 
 def validate_uuid_hex(d: Dialect, value: Any) -> str:
     """``validate_uuid1_hex``: UUID1 only until v0.26, any UUID from v0.27."""
-    if d.ge(0, 27):
+    if d.any_uuid_id:
         try:
             if isinstance(value, UUID):
                 return value.hex
@@ -316,7 +316,9 @@ def schemas(d: Dialect) -> Schemas:
                     "naive", "book", "email", "laws", "manual", "one", "paper", "picture",
                     "presentation", "qa", "table", "tag",
                 ],
-                Field(default="naive", min_length=1, max_length=32, serialization_alias="parser_id"),
+                Field(
+                    default="naive", min_length=1, max_length=32, serialization_alias="parser_id"
+                ),
             ]  # fmt: skip
         if d.lt(0, 20):
             pagerank: Annotated[int, Field(default=0, ge=0, le=100)]

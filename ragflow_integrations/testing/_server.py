@@ -73,6 +73,11 @@ def _auth_docs(d: Dialect) -> str:
     return "legacy" if d.lt(0, 25, 1) else "rest"
 
 
+def _auth_download(d: Dialect) -> str:
+    """The document download kept ``token_required`` until v0.25.3."""
+    return "legacy" if d.lt(0, 25, 6) else "rest"
+
+
 def _auth_parse(d: Dialect) -> str:
     """Parse/stop and ``/retrieval`` kept ``token_required`` until 0.26."""
     return "legacy" if d.lt(0, 26) else "rest"
@@ -112,11 +117,11 @@ def _build_routes() -> list[Route]:
         ("POST", ds + "/documents", _documents.upload_documents, _always, _auth_docs),
         ("GET", ds + "/documents", _documents.list_documents, _always, _auth_docs),
         ("DELETE", ds + "/documents", _documents.delete_documents, _always, _auth_docs),
-        ("POST", ds + "/documents/parse", _documents.parse_documents, _since(0, 25, 1), _auth_rest),
-        ("POST", ds + "/documents/stop", _documents.stop_parsing, _since(0, 25, 1), _auth_rest),
+        ("POST", ds + "/documents/parse", _documents.parse_batch, _since(0, 25, 1), _auth_rest),
+        ("POST", ds + "/documents/stop", _documents.stop_batch, _since(0, 25, 1), _auth_rest),
         ("PUT", doc, _documents.update_document, lambda d: d.doc_put_update, _auth_docs),
         ("PATCH", doc, _documents.update_document, lambda d: d.doc_patch_update, _auth_docs),
-        ("GET", doc, _documents.download_document, _always, _auth_docs),
+        ("GET", doc, _documents.download_document, _always, _auth_download),
         ("POST", ds + "/chunks", _documents.parse_documents, _always, _auth_parse),
         ("DELETE", ds + "/chunks", _documents.stop_parsing, _always, _auth_parse),
         ("POST", doc + "/chunks", _documents.add_chunk, _always, _auth_docs),
@@ -185,6 +190,15 @@ def _build_routes() -> list[Route]:
 def _legacy_healthz_available(d: Dialect) -> bool:
     return d.ge(0, 21) and (d.lt(0, 25, 1) or d.ge(0, 25, 2))
 
+
+#: Handlers that answer a malformed JSON body themselves (``validate_and_parse_json_request``),
+#: from the version given; the others answer the framework's ``BadRequest``.
+VALIDATES_JSON: dict[Handler, tuple[int, ...]] = {
+    _datasets.create_dataset: (0, 19),
+    _datasets.update_dataset: (0, 19),
+    _datasets.delete_datasets: (0, 19),
+    _documents.delete_documents: (0, 25, 1),
+}
 
 ROUTES: list[Route] = [
     *_build_routes(),
@@ -629,7 +643,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             denied = check_auth(d, route.auth(d), self.headers.get("Authorization"), owner.api_key)
             if denied is not None:
                 return denied
-            if bad_json and not (route.handler in _datasets.VALIDATES_JSON and d.ge(0, 19)):
+            since = VALIDATES_JSON.get(route.handler)
+            if bad_json and not (since is not None and d.ge(*since)):
                 return json_result(d, None, 100, "<BadRequest '400: Bad Request'>")
             call = Call(
                 d=d,

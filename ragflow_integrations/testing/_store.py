@@ -104,6 +104,10 @@ class Document:
     parse_started: float | None = None
     parse_plan: list[str] | None = None
     parse_error: str | None = None
+    #: RAGFlow's ``chunk_num``/``token_num`` columns: counters moved by each parse, add and
+    #: delete, not a count of the chunks held (adding the same text twice counts twice).
+    chunk_num: int = 0
+    token_num: int = 0
 
     @property
     def suffix(self) -> str:
@@ -212,11 +216,12 @@ class Store:
         seed = hashlib.md5(f"{self.tenant_id}:{n}".encode()).digest()
         return uuid.UUID(bytes=seed, version=1).hex
 
-    def chunk_id(self, content: str, doc_id: str, md5_style: bool) -> str:
-        with self.lock:
-            self._counter += 1
-            n = self._counter
-        raw = f"{content}{doc_id}{n}".encode()
+    @staticmethod
+    def chunk_id(content: str, doc_id: str, md5_style: bool) -> str:
+        """A hash of content and document, as RAGFlow builds it: the same text added to a
+        document twice is one chunk (md5 until v0.14; RAGFlow's xxhash64 is 16 hex
+        characters as well, not the same digits)."""
+        raw = f"{content}{doc_id}".encode("utf-8", "surrogatepass")
         if md5_style:
             return hashlib.md5(raw).hexdigest()
         return hashlib.blake2b(raw, digest_size=8).hexdigest()
@@ -229,8 +234,19 @@ class Store:
         return [d for d in self.documents.values() if d.dataset_id == dataset_id]
 
     def doc_counts(self, doc_id: str) -> tuple[int, int]:
-        chunks = self.doc_chunks(doc_id)
-        return len(chunks), sum(count_tokens(c.content) for c in chunks)
+        doc = self.documents[doc_id]
+        return doc.chunk_num, doc.token_num
+
+    def count_chunks(self, doc: Document, chunks: list[str], sign: int = 1) -> None:
+        """Move the document's counters by these chunk texts (``sign`` -1 when removed)."""
+        doc.chunk_num = max(0, doc.chunk_num + sign * len(chunks))
+        doc.token_num = max(0, doc.token_num + sign * sum(count_tokens(c) for c in chunks))
+
+    def clear_chunks(self, doc: Document) -> None:
+        """Drop the document's chunks and release its counters (parse, stop, re-parse)."""
+        for chunk in self.doc_chunks(doc.id):
+            del self.chunks[chunk.id]
+        doc.chunk_num = doc.token_num = 0
 
     def dataset_counts(self, dataset_id: str) -> tuple[int, int, int]:
         docs = self.dataset_docs(dataset_id)
@@ -244,8 +260,7 @@ class Store:
 
     # -- parsing ------------------------------------------------------------------------
     def start_parse(self, doc: Document) -> None:
-        for chunk in self.doc_chunks(doc.id):
-            del self.chunks[chunk.id]
+        self.clear_chunks(doc)
         doc.run = "1"
         doc.progress = 0.0
         started_ms = now_ms()
@@ -280,8 +295,7 @@ class Store:
         doc.parse_started = None
         doc.parse_plan = None
         doc.progress_msg += f"\n{clock()} Task has been canceled."
-        for chunk in self.doc_chunks(doc.id):
-            del self.chunks[chunk.id]
+        self.clear_chunks(doc)
 
     def refresh(self, doc: Document, md5_ids: bool = False) -> None:
         """Advance a running parse according to the elapsed time."""
@@ -306,6 +320,7 @@ class Store:
             cid = self.chunk_id(text, doc.id, md5_ids)
             self.chunks[cid] = Chunk(id=cid, doc_id=doc.id, dataset_id=doc.dataset_id, content=text)
             self.indexed = True
+        self.count_chunks(doc, plan)
         doc.parse_plan = None
         doc.run = "3"
         doc.progress = 1.0

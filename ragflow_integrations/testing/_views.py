@@ -17,6 +17,7 @@ __all__ = [
     "new_chunk_view",
     "reference_view",
     "session_view",
+    "stored_chunk_view",
     "upload_view",
 ]
 
@@ -155,6 +156,27 @@ def chunk_list_view(
     return out
 
 
+def stored_chunk_view(chunk: Chunk, doc_name: str) -> dict[str, Any]:
+    """A chunk as the document store holds it (``GET .../chunks/{id}``, v0.25.1+), without
+    the vectors and token fields."""
+    return {
+        "id": chunk.id,
+        "content_with_weight": chunk.content,
+        "doc_id": chunk.doc_id,
+        "docnm_kwd": doc_name,
+        "kb_id": chunk.dataset_id,
+        "important_kwd": list(chunk.important_keywords),
+        "question_kwd": list(chunk.questions),
+        "tag_kwd": list(chunk.tag_kwd),
+        "available_int": int(chunk.available),
+        "img_id": chunk.image_id,
+        "position_int": list(chunk.positions),
+        "doc_type_kwd": "text",
+        "create_time": chunk.create_time,
+        "create_timestamp_flt": chunk.create_timestamp,
+    }
+
+
 def new_chunk_view(d: Dialect, chunk: Chunk) -> dict[str, Any]:
     out: dict[str, Any] = {
         "content": chunk.content,
@@ -168,7 +190,9 @@ def new_chunk_view(d: Dialect, chunk: Chunk) -> dict[str, Any]:
     if d.ge(0, 15):
         out["questions"] = list(chunk.questions)
     if d.ge(0, 27):
-        out.update(image_id=chunk.image_id, doc_type_kwd="", tag_kwd=list(chunk.tag_kwd))
+        out.update(tag_kwd=list(chunk.tag_kwd), doc_type_kwd="text")
+        if chunk.image_id:
+            out["image_id"] = chunk.image_id
     return out
 
 

@@ -1,4 +1,4 @@
-"""Request validation from RAGFlow's own pydantic models, with each rule at the version it came in."""
+"""Request validation from RAGFlow's own pydantic models, each rule at the version it came in."""
 
 from __future__ import annotations
 
