@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._dialects import Dialect
 from ._schemas import format_validation_error, query_args
-from ._wire import Call, Fail, err
+from ._wire import Call, Fail, err, json_result
 
 __all__ = [
     "check_extra",
@@ -21,6 +21,8 @@ __all__ = [
     "page_slice",
     "paging",
     "pyd_error",
+    "rest_page",
+    "rest_page_size",
     "to_int",
     "validate_args",
     "validate_json",
@@ -125,6 +127,31 @@ def paging(
         size = to_int(get("page_size"), "page_size", size_default)
     cap_page_size(d, size)
     return page, size
+
+
+def rest_page(value: str | None) -> int:
+    """``validate_rest_api_page`` (v0.27): a missing, invalid or negative page is page 1."""
+    try:
+        page = int(value) if value is not None else 1
+    except ValueError:
+        return 1
+    return page if page >= 1 else 1
+
+
+def rest_page_size(d: Dialect, value: str | None) -> int:
+    """``validate_rest_api_page_size`` (v0.27): missing or invalid is 30; more than the cap is
+    refused with a ``ValueError`` the handler reports as code 100."""
+    try:
+        size = int(value) if value is not None else 30
+    except ValueError:
+        return 30
+    if size < 1:
+        return 30
+    cap = d.page_size_cap
+    if cap is not None and size > cap:
+        message = f"page_size must be less than or equal to {cap}"
+        raise Fail(json_result(d, None, 100, repr(ValueError(message))))
+    return size
 
 
 def cap_page_size(d: Dialect, size: int) -> None:

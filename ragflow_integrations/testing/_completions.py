@@ -485,8 +485,10 @@ def new_completion(call: Call) -> Reply | StreamReply:
     chat = owned_chat(call, str(chat_id))
     if session_id:
         found = store.sessions.get(str(session_id))
-        if found is None or found.chat_id != chat.id:
-            return chat_error(call, "no authorization" if d.ge(0, 27) else "No authorization.", 109)
+        if found is None:
+            return chat_error(call, "Session not found!")
+        if found.chat_id != chat.id:
+            return chat_error(call, "Session does not belong to this chat!")
         session = found
     else:
         user_id = str(req.get("user_id") or "")
@@ -585,20 +587,30 @@ def openai_completion(call: Call) -> Reply | StreamReply:
     missing = [k for k in ("model", "messages") if k not in req]
     if missing:
         return json_result(d, None, 101, f"required argument are missing: {','.join(missing)}; ")
-    chat = store.chats.get(chat_id)
-    if chat is None:
-        return err(f"You don't own the chat {chat_id}")
+    extra = (req.get("extra_body") or {}) if d.openai_extra_body else {}
+    if d.ge(0, 23) and not isinstance(extra, dict):
+        return err("extra_body must be an object.")
+    extra = extra if isinstance(extra, dict) else {}
+    if d.ge(0, 24):
+        ref_meta = extra.get("reference_metadata") or {}
+        if not isinstance(ref_meta, dict):
+            return err("reference_metadata must be an object.")
+        if ref_meta.get("fields") is not None and not isinstance(ref_meta["fields"], list):
+            return err("reference_metadata.fields must be an array.")
     messages = req.get("messages")
     if not isinstance(messages, list) or not messages:
         return err("You have to provide messages.")
     if not isinstance(messages[-1], dict) or messages[-1].get("role") != "user":
         return err("The last content of this conversation is not from user.")
+    chat = store.chats.get(chat_id)  # the chat is checked after the body
+    if chat is None:
+        return err(f"You don't own the chat {chat_id}")
+    condition = (extra.get("metadata_condition") or {}) if d.ge(0, 23) else None
+    if condition and not isinstance(condition, dict):
+        return err("metadata_condition must be an object.")
     question = _last_user(messages) or ""
     stream = _is_true(req.get("stream"), d.openai_stream_default)
-    extra = req.get("extra_body") if d.openai_extra_body else None
-    extra = extra if isinstance(extra, dict) else {}
     with_reference = bool(extra.get("reference", False))
-    condition = extra.get("metadata_condition") if d.ge(0, 23) else None
     quote: bool | None = with_reference if d.openai_extra_body else None
     try:
         ans = _answer(call, chat, question, {}, condition, quote=quote)

@@ -9,11 +9,20 @@ is ever called; the ids only decide what is accepted and what the defaults are.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from ._dialects import Dialect
 
-__all__ = ["CHAT", "EMBEDDING", "RERANK", "ModelError", "default_model", "resolve_model"]
+__all__ = [
+    "CHAT",
+    "EMBEDDING",
+    "RERANK",
+    "ModelError",
+    "default_model",
+    "default_model_id",
+    "resolve_model",
+]
 
 CHAT, EMBEDDING, RERANK = "chat", "embedding", "rerank"
 INSTANCE = "CI"
@@ -25,6 +34,11 @@ class _Model:
     name: str
     factory: str
     kind: str
+
+    @property
+    def id(self) -> str:
+        """The ``tenant_model`` row id (v0.27 accepts it wherever a model name goes)."""
+        return hashlib.md5(f"{self.name}@{INSTANCE}@{self.factory}".encode()).hexdigest()
 
 
 #: The models of the providers the tenant has added.
@@ -85,6 +99,12 @@ def default_model(d: Dialect, kind: str) -> str:
     return f"{name}@{factory}"
 
 
+def default_model_id(kind: str) -> str:
+    """The ``tenant_<kind>_id`` of the tenant's default model (v0.27)."""
+    name = "glm-4-flash" if kind == CHAT else "BAAI/bge-reranker-v2-m3"
+    return next(m.id for m in TENANT_MODELS if m.name == name)
+
+
 def _split(d: Dialect, model_id: str) -> tuple[str, str, str]:
     """``split_model_name``: (name, instance, provider); v0.27 splits from the right."""
     parts = model_id.rsplit("@", 2) if d.ge(0, 27) else model_id.split("@")
@@ -103,8 +123,14 @@ def resolve_model(d: Dialect, kind: str, model_id: str) -> None:
     not added; any ``@Builtin`` model passes. From v0.26 (``get_model_config_from_provider_
     instance``): code 102 with the ``LookupError`` text.
     """
+    if d.ge(0, 27) and any((m.id, m.kind) == (model_id, kind) for m in TENANT_MODELS):
+        return  # a tenant_model id
     if not _has_instances(d):
         name, _, factory = model_id.partition("@")
+        if kind != EMBEDDING:  # chats look the model up among the tenant's own
+            if not any((m.name, m.factory, m.kind) == (name, factory, kind) for m in TENANT_MODELS):
+                raise ModelError(f"Model {model_id} not found", 102)
+            return
         if factory == "Builtin":
             return
         catalogue = (*TENANT_MODELS, *_CATALOGUE_ONLY)

@@ -390,3 +390,30 @@ def test_openai_non_stream_and_errors(api: Callable[..., Any], facts: dict[str, 
     assert a.j("POST", f"/openai/{chat}/chat/completions", json={"model": "m", "messages": []})[
         "message"
     ] == ("You have to provide messages.")
+
+
+def test_openai_checks_the_body_before_the_chat(api: Callable[..., Any]) -> None:
+    a = api("v0.27")
+    url = "/openai/nope/chat/completions"
+    user = [{"role": "user", "content": "hi"}]
+    cases = [
+        ({"extra_body": "x"}, "extra_body must be an object."),
+        ({"extra_body": {"reference_metadata": 1}}, "reference_metadata must be an object."),
+        (
+            {"extra_body": {"reference_metadata": {"fields": "a"}}},
+            "reference_metadata.fields must be an array.",
+        ),
+        ({"messages": []}, "You have to provide messages."),
+        (
+            {"messages": [{"role": "assistant", "content": "x"}]},
+            "The last content of this conversation is not from user.",
+        ),
+        ({}, "You don't own the chat nope"),
+    ]
+    for extra, message in cases:
+        body = {"model": "model", "messages": user, **extra}
+        assert a.j("POST", url, json=body) == {"code": 102, "message": message}
+    old = api("v0.22")  # no extra_body checks before v0.23
+    body = {"model": "model", "messages": user, "extra_body": "x"}
+    res = old.j("POST", "/chats_openai/nope/chat/completions", json=body)
+    assert res == {"code": 102, "message": "You don't own the chat nope"}
