@@ -9,7 +9,7 @@ from ._common import is_false, order, page_slice, paging, rest_page, rest_page_s
 from ._store import Chat, Session
 from ._tenant import CHAT, RERANK, ModelError, default_model, default_model_id, resolve_model
 from ._views import chat_view, session_view
-from ._wire import Call, Fail, Reply, err, exc_result, json_result, result
+from ._wire import Call, Fail, Reply, err, json_result, result
 
 __all__ = [
     "DEFAULT_SYSTEM",
@@ -389,12 +389,9 @@ def _list_dialogs(call: Call) -> Reply:
 def _delete_dialogs(call: Call) -> Reply:
     """v0.25+: nothing without ids or ``delete_all``; unknown and repeated ids are reported."""
     d, store = call.d, call.store
-    req = call.body
+    req = call.json()
     if not req:
         return json_result(d, {})
-    if not isinstance(req, dict):  # the handler calls req.get on whatever the JSON was
-        kind = type(req).__name__
-        return exc_result(d, repr(AttributeError(f"'{kind}' object has no attribute 'get'")))
     ids = req.get("ids")
     if not ids:
         if req.get("delete_all") is True:

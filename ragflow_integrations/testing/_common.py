@@ -85,13 +85,13 @@ def check_extra(payload: dict[str, Any], allowed: set[str], prefix: str = "") ->
             raise pyd_error(prefix + key, "Extra inputs are not permitted", value)
 
 
-def to_int(value: Any, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
+def to_int(d: Dialect, value: Any) -> int:
+    """``int(value)`` as the handlers call it: a value it cannot take fails with code 100 and
+    the exception's repr."""
     try:
         return int(value)
-    except (TypeError, ValueError):
-        raise Fail(err(f"`{name}` should be an integer, got {value!r}", 101)) from None
+    except (TypeError, ValueError) as exc:
+        raise Fail(json_result(d, None, 100, repr(exc))) from None
 
 
 def is_false(value: str | None, *, exact: bool = False) -> bool:
@@ -110,8 +110,12 @@ def paging(
     default_size: int | None = None,
     source: dict[str, Any] | None = None,
 ) -> tuple[int, int]:
-    """(page, page_size) from the query (or ``source``), with the 0.26+ cap of 100."""
+    """(page, page_size) from the query (or ``source``), with the 0.26+ cap of 100; v0.27
+    falls back to page 1 and 30 per page for missing or invalid values."""
     d = call.d
+    if d.ge(0, 27) and not offset_limit:
+        read = source.get if source is not None else call.q
+        return rest_page(read("page")), rest_page_size(d, read("page_size"))
     size_default = default_size if default_size is not None else d.default_page_size
 
     def get(name: str) -> Any:
@@ -119,31 +123,33 @@ def paging(
             return source.get(name)
         return call.q(name)
 
+    def number(name: str, default: int) -> int:
+        value = get(name)
+        return default if value is None else to_int(d, value)
+
     if offset_limit:
-        page = to_int(get("offset"), "offset", 1)
-        size = to_int(get("limit"), "limit", size_default)
+        page, size = number("offset", 1), number("limit", size_default)
     else:
-        page = to_int(get("page"), "page", 1)
-        size = to_int(get("page_size"), "page_size", size_default)
+        page, size = number("page", 1), number("page_size", size_default)
     cap_page_size(d, size)
     return page, size
 
 
-def rest_page(value: str | None) -> int:
+def rest_page(value: Any) -> int:
     """``validate_rest_api_page`` (v0.27): a missing, invalid or negative page is page 1."""
     try:
         page = int(value) if value is not None else 1
-    except ValueError:
+    except (TypeError, ValueError):
         return 1
     return page if page >= 1 else 1
 
 
-def rest_page_size(d: Dialect, value: str | None) -> int:
+def rest_page_size(d: Dialect, value: Any) -> int:
     """``validate_rest_api_page_size`` (v0.27): missing or invalid is 30; more than the cap is
     refused with a ``ValueError`` the handler reports as code 100."""
     try:
         size = int(value) if value is not None else 30
-    except ValueError:
+    except (TypeError, ValueError):
         return 30
     if size < 1:
         return 30

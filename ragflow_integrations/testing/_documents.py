@@ -21,6 +21,8 @@ from ._common import (
     order,
     page_slice,
     paging,
+    rest_page,
+    rest_page_size,
     to_int,
     validate_json,
 )
@@ -195,8 +197,8 @@ def list_documents(call: Call) -> Reply:
     if d.lt(0, 14):
         total = len(shown)
     if d.ge(0, 21):  # applied to the page only: ``total`` counts the unfiltered documents
-        t_from = to_int(call.q("create_time_from"), "create_time_from", 0)
-        t_to = to_int(call.q("create_time_to"), "create_time_to", 0)
+        t_from = to_int(d, call.q("create_time_from", "0"))
+        t_to = to_int(d, call.q("create_time_to", "0"))
         shown = [
             doc
             for doc in shown
@@ -217,6 +219,8 @@ def download_document(call: Call) -> Reply:
         if d.ge(0, 27):
             return err("document not found")
     doc = store.documents.get(doc_id)
+    if doc is None and d.ge(0, 27):  # ``DocumentService.accessible`` comes first in v0.27
+        return err("document not found")
     if doc is None or doc.dataset_id != dataset_id:
         return err(f"The dataset not own the document {doc_id}.")
     if call.d.ge(0, 27):
@@ -559,8 +563,6 @@ def stop_parsing(call: Call) -> Reply:
 
 def _batch_ids(call: Call) -> list[str]:
     """The body of the v0.25.1 ``/documents/parse`` and ``/documents/stop`` routes."""
-    if call.body is None:
-        raise Fail(err("Request body is required"))
     ids = call.json().get("document_ids")
     if not isinstance(ids, list) or not ids:
         raise Fail(err("`document_ids` is required"))
@@ -851,10 +853,16 @@ def retrieval(call: Call) -> Reply:
     if len(models) > 1:
         return err("Datasets use different embedding models.")
     if "question" not in req:
+        if d.ge(0, 25, 1):
+            return err("`question` is required.")
         return json_result(d, None, 101, "required argument are missing: question; ")
+    if d.ge(0, 27):  # paging is read before anything else of the body
+        page, size = rest_page(req.get("page")), rest_page_size(d, req.get("page_size"))
     question = req.get("question")
     if not isinstance(question, str):
         question = "" if question is None else str(question)
+    if d.ge(0, 24) and not question.strip():
+        return _empty_retrieval(call)
     doc_ids = req.get("document_ids") or []
     if not isinstance(doc_ids, list):
         return err("`documents` should be a list")
@@ -863,22 +871,27 @@ def retrieval(call: Call) -> Reply:
         if doc is None or doc.dataset_id not in dataset_ids:
             return err(f"The datasets don't own the document {doc_id}")
     if d.offset_limit_paging:
-        page = to_int(req.get("offset"), "offset", 1)
-        size = to_int(req.get("limit"), "limit", 1024)
-    else:
-        page = to_int(req.get("page"), "page", 1)
-        size = to_int(req.get("page_size"), "page_size", 30)
+        page = to_int(d, req.get("offset", 1))
+        size = to_int(d, req.get("limit", 1024))
+    elif d.lt(0, 27):
+        page = to_int(d, req.get("page", 1))
+        size = to_int(d, req.get("page_size", 30))
     cap_page_size(d, size)
-    top_k = to_int(req.get("top_k"), "top_k", 1024)
-    if d.ge(0, 25, 1) and top_k <= 0:
-        return err("`top_k` must be greater than 0")
     try:
         threshold = float(req.get("similarity_threshold", 0.2))
         weight = float(req.get("vector_similarity_weight", 0.3))
     except (TypeError, ValueError) as exc:
-        return exc_result(d, f"ValueError({str(exc)!r})")
-    if d.ge(0, 24) and not question.strip():
-        return _empty_retrieval(call)
+        return exc_result(d, repr(exc))
+    top_k = to_int(d, req.get("top_k", 1024))
+    if d.ge(0, 25, 1) and top_k <= 0:
+        return err("`top_k` must be greater than 0")
+    highlight = req.get("highlight")
+    if d.ge(0, 24) and not (
+        highlight is None
+        or isinstance(highlight, bool)
+        or (isinstance(highlight, str) and highlight.lower() in ("true", "false"))
+    ):
+        return err("`highlight` should be a boolean")
     if not store.indexed:
         return err("No chunk found! Check the chunk status please!")
     condition = req.get("metadata_condition")

@@ -631,15 +631,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
     ) -> Reply | StreamReply:
         owner = self.server.owner
         path_known = False
+        # Werkzeug merges repeated slashes: ``/datasets//documents`` is matched as
+        # ``/datasets/documents``, and a route that takes it answers with a redirect there.
+        merged = re.sub("/{2,}", "/", path)
         for route in ROUTES:
             if not route.available(d):
                 continue
-            match = route.pattern.match(path)
+            match = route.pattern.match(merged)
             if match is None:
                 continue
             path_known = True
             if route.method != self.command:
                 continue
+            if merged != path:
+                target = merged + (f"?{urlsplit(self.path).query}" if "?" in self.path else "")
+                return Reply(status=308, body=b"", headers={"Location": target})
             denied = check_auth(d, route.auth(d), self.headers.get("Authorization"), owner.api_key)
             if denied is not None:
                 return denied

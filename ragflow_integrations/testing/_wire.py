@@ -145,8 +145,20 @@ class Call:
         return list(self.query.get(name, []))
 
     def json(self) -> dict[str, Any]:
-        """The JSON body as a dict (an empty dict when there is none)."""
-        return self.body if isinstance(self.body, dict) else {}
+        """The JSON body as the handlers read it: a dict, ``{}`` when there is no body.
+
+        A JSON body that is not an object fails as the server's ``req.get(...)`` does: an
+        ``AttributeError`` (code 100); from v0.23 ``get_request_json`` raises it for a string
+        and a ``TypeError`` for anything else.
+        """
+        if isinstance(self.body, dict):
+            return self.body
+        if not self.raw.strip() or self.mimetype != "application/json" or self.bad_json:
+            return {}
+        if self.d.ge(0, 23) and not isinstance(self.body, str):
+            raise Fail(exc_result(self.d, repr(TypeError("JSON payload must be an object."))))
+        missing = f"'{type(self.body).__name__}' object has no attribute 'get'"
+        raise Fail(exc_result(self.d, repr(AttributeError(missing))))
 
     @property
     def mimetype(self) -> str:

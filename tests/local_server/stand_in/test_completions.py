@@ -417,3 +417,47 @@ def test_openai_checks_the_body_before_the_chat(api: Callable[..., Any]) -> None
     body = {"model": "model", "messages": user, "extra_body": "x"}
     res = old.j("POST", "/chats_openai/nope/chat/completions", json=body)
     assert res == {"code": 102, "message": "You don't own the chat nope"}
+
+
+def test_new_completion_checks_messages(api: Callable[..., Any], facts: dict[str, str]) -> None:
+    a = api("v0.27")
+    ds, _ = a.seeded(facts)
+    chat = a.chat([ds])
+    cases = [
+        ({}, 101, "required argument are missing: messages"),
+        ({"messages": []}, 101, "`messages` must be a non-empty list."),
+        ({"messages": ["x"]}, 101, "Every item in `messages` must be an object."),
+        (
+            {"messages": [{"role": "user"}]},
+            101,
+            "Every item in `messages` must include `role` and `content`.",
+        ),
+        (
+            {"messages": [{"role": "system", "content": "s"}]},
+            101,
+            "`messages` must contain a user message.",
+        ),
+        (
+            {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]},
+            101,
+            "The last message must be from user.",
+        ),
+        (
+            {"question": "q", "store_history_messages": False},
+            102,
+            "`pass_all_history_messages` must be true when `store_history_messages` is false.",
+        ),
+        (
+            {"question": "q", "session_id": "s", "chat_id": None},
+            102,
+            "`chat_id` is required when `session_id` is provided.",
+        ),
+    ]
+    for extra, code, message in cases:
+        body = {"chat_id": chat, "stream": False, **extra}
+        assert a.j("POST", "/chat/completions", json=body) == {"code": code, "message": message}
+    old = api("v0.25.3")
+    ds, _ = old.seeded(facts)
+    chat = old.chat([ds])
+    res = old.j("POST", "/chat/completions", json={"chat_id": chat, "question": "q"})
+    assert res["message"] == "required argument are missing: messages; "  # messages only

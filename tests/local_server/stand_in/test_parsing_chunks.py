@@ -93,9 +93,13 @@ def test_parse_reports_missing_ids_after_starting_the_rest(api: Callable[..., An
     }
     res = a.j("POST", f"/datasets/{ds}/documents/parse", json={"document_ids": ["nope"]})
     assert res == {"code": 102, "message": "Documents not found: ['nope']"}
-    assert a.j("POST", f"/datasets/{ds}/documents/parse", json=[])["message"] == (
-        "`document_ids` is required"
-    )
+    res = a.j("POST", f"/datasets/{ds}/documents/parse", json={})
+    assert res == {"code": 102, "message": "`document_ids` is required"}
+    # get_request_json (v0.23+): a JSON body that is not an object never reaches the handler
+    res = a.j("POST", f"/datasets/{ds}/documents/parse", json=[])
+    assert res["code"] == 100 and res["message"] == "TypeError('JSON payload must be an object.')"
+    res = a.j("POST", f"/datasets/{ds}/documents/parse", json="x")
+    assert res["message"] == "AttributeError(\"'str' object has no attribute 'get'\")"
     old = api("v0.17", parse_delay=5)
     ds = old.dataset()
     (doc,) = old.upload(ds, {"a.txt": "hello"})
