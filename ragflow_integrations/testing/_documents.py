@@ -32,8 +32,9 @@ from ._parser_config import parser_config
 from ._parsing import KNOWN_SUFFIXES, suffix_of
 from ._retrieval import Hit, doc_aggs, filter_by_metadata, rank, retrieval_chunk
 from ._schemas import FILE_NAME_LEN_LIMIT, format_validation_error, schemas
-from ._search import highlight, tokenize
+from ._search import highlight, title_terms, tokenize
 from ._store import RUN_CODES, Chunk, Dataset, Document
+from ._tenant import RERANK, ModelError, resolve_model
 from ._views import (
     chunk_list_view,
     document_view,
@@ -710,9 +711,9 @@ def list_chunks(call: Call) -> Reply:
         )
     keywords = call.q("keywords")
     contents: dict[str, str] = {}
-    if keywords:
+    if keywords:  # the full-text query also matches the title a parse indexed with a chunk
         terms = set(tokenize(keywords))
-        chunks = [c for c in chunks if terms & set(tokenize(c.content))]
+        chunks = [c for c in chunks if terms & set(tokenize(c.content) + title_terms(c.title))]
         contents = {c.id: highlight(c.content, keywords) for c in chunks}
     if d.ge(0, 27) and call.q("available") is not None:
         flag = (call.q("available") or "").lower() in ("1", "true")
@@ -885,6 +886,12 @@ def retrieval(call: Call) -> Reply:
     top_k = to_int(d, req.get("top_k", 1024))
     if d.ge(0, 25, 1) and top_k <= 0:
         return err("`top_k` must be greater than 0")
+    rerank = req.get("rerank_id")
+    if rerank and d.ge(0, 26):  # resolve_model_config, inside the handler's try: code 100
+        try:
+            resolve_model(d, RERANK, str(rerank))
+        except ModelError as error:
+            return exc_result(d, repr(LookupError(error.message)))
     highlight = req.get("highlight")
     if d.ge(0, 24) and not (
         highlight is None

@@ -105,6 +105,7 @@ class Schemas(NamedTuple):
     delete_documents: type[BaseModel]
     list_datasets: type[BaseModel]
     update_document: type[BaseModel] | None
+    auto_metadata: type[BaseModel] | None
     search: type[BaseModel] | None
     search_many: type[BaseModel] | None
 
@@ -651,6 +652,7 @@ def schemas(d: Dialect) -> Schemas:
         delete_documents=DeleteDocumentReq,
         list_datasets=ListDatasetReq,
         update_document=update_document,
+        auto_metadata=AutoMetadataConfig if d.ge(0, 25) else None,
         search=search,
         search_many=search_many,
     )

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import _chats, _completions, _datasets, _documents
+from . import _chats, _completions, _dataset_tools, _datasets, _documents
 from ._dialects import Dialect, normalise_version
 from ._faults import Fault, FaultBook
 from ._store import Store
@@ -114,6 +114,75 @@ def _build_routes() -> list[Route]:
         ("DELETE", "/datasets", _datasets.delete_datasets, _always, _auth_rest),
         ("PUT", ds, _datasets.update_dataset, _always, _auth_rest),
         ("GET", ds, _datasets.get_dataset, _since(0, 25, 1), _auth_rest),
+        ("POST", ds + "/search", _dataset_tools.search_dataset, _since(0, 25, 1), _auth_rest),
+        ("POST", "/datasets/search", _dataset_tools.search_datasets, _since(0, 25, 2), _auth_rest),
+        ("GET", ds + "/tags", _dataset_tools.list_tags, _since(0, 25, 1), _auth_rest),
+        ("DELETE", ds + "/tags", _dataset_tools.delete_tags, _since(0, 25, 1), _auth_rest),
+        ("PUT", ds + "/tags", _dataset_tools.rename_tag, _since(0, 25, 1), _auth_rest),
+        (
+            "GET",
+            "/datasets/tags/aggregation",
+            _dataset_tools.aggregate_tags,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            ds + "/metadata/summary",
+            _dataset_tools.metadata_summary,
+            _since(0, 23),
+            _auth_docs,
+        ),
+        (
+            "GET",
+            "/datasets/metadata/flattened",
+            _dataset_tools.flattened_metadata,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            ds + "/metadata/config",
+            _dataset_tools.get_metadata_config,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "PUT",
+            ds + "/metadata/config",
+            _dataset_tools.update_metadata_config,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "PUT",
+            doc + "/metadata/config",
+            _dataset_tools.document_metadata_config,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "POST",
+            ds + "/documents/batch-update-status",
+            _dataset_tools.document_status,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            ds + "/ingestions/summary",
+            _dataset_tools.ingestion_summary,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        ("GET", ds + "/ingestions", _dataset_tools.ingestion_logs, _since(0, 25, 1), _auth_rest),
+        (
+            "GET",
+            ds + "/ingestions/{log_id}",
+            _dataset_tools.get_ingestion_log,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
         ("POST", ds + "/documents", _documents.upload_documents, _always, _auth_docs),
         ("GET", ds + "/documents", _documents.list_documents, _always, _auth_docs),
         ("DELETE", ds + "/documents", _documents.delete_documents, _always, _auth_docs),
@@ -198,6 +267,9 @@ VALIDATES_JSON: dict[Handler, tuple[int, ...]] = {
     _datasets.update_dataset: (0, 19),
     _datasets.delete_datasets: (0, 19),
     _documents.delete_documents: (0, 25, 1),
+    _dataset_tools.search_dataset: (0, 25, 1),
+    _dataset_tools.search_datasets: (0, 25, 2),
+    _dataset_tools.update_metadata_config: (0, 25, 1),
 }
 
 ROUTES: list[Route] = [
@@ -263,7 +335,6 @@ def check_auth(d: Dialect, mode: str, header: str | None, api_key: str) -> Reply
 
 
 # -- the server ------------------------------------------------------------------------
-
 
 
 class _HTTPServer(ThreadingHTTPServer):

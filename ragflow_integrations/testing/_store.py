@@ -134,6 +134,9 @@ class Chunk:
     positions: list[Any] = field(default_factory=list)
     image_id: str = ""
     tag_kwd: list[str] = field(default_factory=list)
+    #: The document name a parse indexed with the chunk (``title_tks``); chunks added through
+    #: the API have none.
+    title: str = ""
     create_ms: int = field(default_factory=now_ms)
 
     @property
@@ -318,7 +321,9 @@ class Store:
         plan = doc.parse_plan or []
         for text in plan:
             cid = self.chunk_id(text, doc.id, md5_ids)
-            self.chunks[cid] = Chunk(id=cid, doc_id=doc.id, dataset_id=doc.dataset_id, content=text)
+            self.chunks[cid] = Chunk(
+                id=cid, doc_id=doc.id, dataset_id=doc.dataset_id, content=text, title=doc.name
+            )
             self.indexed = True
         self.count_chunks(doc, plan)
         doc.parse_plan = None
