@@ -369,6 +369,7 @@ class LocalRAGFlow:
         port: int = 0,
         api_key: str | None = None,
         parse_delay: float = 0.3,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._dialect = Dialect.for_version(dialect)
         self.version: str = normalise_version(dialect)
@@ -385,7 +386,7 @@ class LocalRAGFlow:
         self.parse_delay = float(parse_delay)
         #: Seconds to wait between two streamed events (0 = as fast as possible).
         self.stream_delay: float = 0.0
-        self._store = Store(tenant, self.parse_delay)
+        self._store = Store(tenant, self.parse_delay, clock)
         self._faults = FaultBook()
         self._log_lock = threading.Lock()
         self.request_log: list[RecordedRequest] = []

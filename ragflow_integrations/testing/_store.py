@@ -2,7 +2,8 @@
 
 Parsing is lazy: starting a parse stores the start time and the planned chunks; every read
 goes through :meth:`Store.refresh`, which moves ``run``/``progress``/``progress_msg`` on
-according to the elapsed time and ``parse_delay``, and creates the chunks when it finishes.
+according to the time elapsed on the store's clock and ``parse_delay``, and creates the chunks
+when it finishes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
@@ -189,10 +191,17 @@ class Session:
 class Store:
     """All records of one server. Callers hold :attr:`lock` around every use."""
 
-    def __init__(self, tenant_id: str, parse_delay: float = 0.3) -> None:
+    def __init__(
+        self,
+        tenant_id: str,
+        parse_delay: float = 0.3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.lock = threading.RLock()
         self.tenant_id = tenant_id
         self.parse_delay = max(0.0, float(parse_delay))
+        #: Where parse progress is read from (``time.monotonic`` or a :class:`ManualClock`).
+        self.clock = clock
         self._counter = 0
         self.datasets: dict[str, Dataset] = {}
         self.documents: dict[str, Document] = {}
@@ -269,7 +278,7 @@ class Store:
         started_ms = now_ms()
         doc.process_begin_at = http_date(started_ms)
         doc.process_duration = 0.0
-        doc.parse_started = time.monotonic()
+        doc.parse_started = self.clock()
         doc.progress_msg = f"{clock(started_ms)} Task has been received."
         doc.parse_plan = None
         doc.parse_error = None
@@ -304,7 +313,7 @@ class Store:
         """Advance a running parse according to the elapsed time."""
         if doc.run != "1" or doc.parse_started is None:
             return
-        elapsed = time.monotonic() - doc.parse_started
+        elapsed = self.clock() - doc.parse_started
         if elapsed < self.parse_delay:
             fraction = elapsed / self.parse_delay if self.parse_delay else 1.0
             doc.progress = round(min(0.9, 0.1 + 0.8 * fraction), 4)

@@ -79,3 +79,22 @@ def test_bad_dialect_and_listing() -> None:
         check=True,
     )
     assert res.stdout.split()[0] == "v0.13" and "v0.27" in res.stdout
+
+
+def test_sigint_while_starting_and_twice() -> None:
+    cmd = [sys.executable, "-m", "ragflow_integrations.testing", "serve", "--port", "0"]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("LocalRAGFlow ")  # still printing its address
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert "Traceback" not in err and out.rstrip().endswith("LocalRAGFlow stopped.")

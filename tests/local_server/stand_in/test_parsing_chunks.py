@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from ragflow_integrations.testing import ManualClock
 from ragflow_integrations.testing._parsing import extract_text, split_chunks
 
 
@@ -30,14 +30,18 @@ def test_extract_text_by_type() -> None:
 
 
 def test_parse_progress_and_done(api: Callable[..., Any]) -> None:
-    a = api("v0.24", parse_delay=0.3)
+    clock = ManualClock()
+    a = api("v0.24", parse_delay=0.3, clock=clock)
     ds = a.dataset(parser_config={"chunk_token_num": 4})
     (doc,) = a.upload(ds, {"n.md": "# Title\nalpha beta gamma.\ndelta epsilon zeta.\neta theta."})
     a.parse(ds, [doc], wait=False)
     running = a.doc(ds, doc)
-    assert running["run"] == "RUNNING" and 0 <= running["progress"] < 1
+    assert (running["run"], running["progress"]) == ("RUNNING", 0.1)
     assert "Task has been received." in running["progress_msg"]
-    time.sleep(0.35)
+    clock.advance(0.15)
+    halfway = a.doc(ds, doc)
+    assert (halfway["run"], halfway["progress"]) == ("RUNNING", 0.5)
+    clock.advance(0.15)
     done = a.doc(ds, doc)
     assert (done["run"], done["progress"]) == ("DONE", 1.0)
     assert done["chunk_count"] == 4 and done["token_count"] == 10
