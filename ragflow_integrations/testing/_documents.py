@@ -47,8 +47,10 @@ from ._wire import Call, Fail, Reply, err, exc_result, json_result, result
 __all__ = [
     "add_chunk",
     "bulk_chunk_switch",
+    "chunk_image",
     "delete_chunks",
     "delete_documents",
+    "download_by_id",
     "download_document",
     "get_chunk",
     "list_chunks",
@@ -224,6 +226,10 @@ def download_document(call: Call) -> Reply:
         return err("document not found")
     if doc is None or doc.dataset_id != dataset_id:
         return err(f"The dataset not own the document {doc_id}.")
+    return _attachment(call, doc)
+
+
+def _attachment(call: Call, doc: Document) -> Reply:
     if call.d.ge(0, 27):
         ctype = mimetypes.guess_type(doc.name)[0] or "application/octet-stream"
     else:
@@ -232,6 +238,19 @@ def download_document(call: Call) -> Reply:
     return Reply(
         status=200, body=doc.blob, content_type=ctype, headers={"Content-Disposition": disposition}
     )
+
+
+def download_by_id(call: Call) -> Reply:
+    """``GET /documents/{id}`` (v0.25.6+): the file of any document the caller can reach."""
+    doc = call.store.documents.get(call.params["document_id"])
+    if doc is None:
+        return err("document not found")
+    return _attachment(call, doc)
+
+
+def chunk_image(call: Call) -> Reply:
+    """``GET /documents/images/{id}`` (v0.25.1+): chunk images; LocalRAGFlow stores none."""
+    return err("Image not found.")
 
 
 def update_document(call: Call) -> Reply:

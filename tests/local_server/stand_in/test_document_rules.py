@@ -148,3 +148,13 @@ def test_download_and_upload_per_version(api: Callable[..., Any]) -> None:
     }
     res = v27.j("POST", f"/datasets/{MISSING}/documents", files=[("file", ("a.txt", b"x"))])
     assert res == {"code": 102, "message": f"Can't find the dataset with ID {MISSING}!"}
+
+
+def test_document_by_id_and_chunk_images(api: Callable[..., Any]) -> None:
+    a = api("v0.27")
+    ds = a.dataset()
+    (doc,) = a.upload(ds, {"a.txt": "hello"})
+    assert a.call("GET", f"/documents/{doc}").content == b"hello"
+    assert a.j("GET", f"/documents/{MISSING}") == {"code": 102, "message": "document not found"}
+    assert a.j("GET", "/documents/images/nope") == {"code": 102, "message": "Image not found."}
+    assert api("v0.25.3").call("GET", f"/documents/{doc}").status_code == 404  # v0.25.6+
