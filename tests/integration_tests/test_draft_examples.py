@@ -263,7 +263,7 @@ chunk.save()
     )
     doc = _rag(server).get_document(id=doc_id)
     assert "sdfx" in {c.content for c in doc.list_chunks(page_size=100)}
-    run(
+    again = run(
         """
 from ragflow import RAGFlow
 
@@ -274,8 +274,14 @@ chunk.delete()
 """,
         wdfxb5t547d=doc_id,
     )
-    assert "xxxxxxx" not in {c.content for c in doc.list_chunks(page_size=100)}
-    assert ns["chunk"].id in {c.id for c in doc.list_chunks(page_size=100)}
+    left = {c.id: c.content for c in doc.list_chunks(page_size=100)}
+    assert "xxxxxxx" not in left.values()
+    if again["chunk"].id == ns["chunk"].id:
+        # RAGFlow hashes a chunk's id from its content and document, and an edit keeps the
+        # id: the second example's chunk lands on the first one, so its delete removes it.
+        assert ns["chunk"].id not in left
+    else:
+        assert left[ns["chunk"].id] == "sdfx"
 
 
 def test_retrieval(run: Any, server: Server) -> None:
