@@ -679,6 +679,9 @@ def update_session(call: Call) -> Reply:
     return result(d)
 
 
+_MALFORMED_JSON = "Malformed JSON syntax: Missing commas/brackets or invalid encoding"
+
+
 def delete_sessions(call: Call) -> Reply:
     d, store = call.d, call.store
     chat_id = call.params["chat_id"]
@@ -686,6 +689,8 @@ def delete_sessions(call: Call) -> Reply:
         if d.ge(0, 25):
             return _no_authorization(call)
         return err(f"You don't own the chat {chat_id}")
+    if call.bad_json:  # v0.27 answers a malformed body itself; before, the framework did
+        return json_result(d, None, 101, _MALFORMED_JSON)
     req = call.json()
     ids = req.get("ids")
     mine = {s.id: s for s in store.sessions.values() if s.chat_id == chat_id}

@@ -21,6 +21,7 @@ from ._wire import Call, Fail, Reply, err, json_result, result
 
 __all__ = [
     "aggregate_tags",
+    "delete_index",
     "delete_tags",
     "document_metadata_config",
     "document_status",
@@ -195,6 +196,37 @@ def rename_tag(call: Call) -> Reply:
         if chunk.dataset_id == ds.id and old in chunk.tag_kwd:
             chunk.tag_kwd = [new if t == old else t for t in chunk.tag_kwd]
     return result(call.d, {"from": old, "to": new})
+
+
+# -- index deletion (v0.25.1+) ---------------------------------------------------------
+
+
+def _index_types(call: Call) -> set[str]:
+    """``dataset_api_service._VALID_INDEX_TYPES`` of the version (v0.26.4's "artifact" and
+    "skill" are not served: v0.26.4 speaks the v0.26.1 dialect)."""
+    kinds = {"graph", "raptor", "mindmap"}
+    if call.d.ge(0, 27):
+        structure = {"structure_graph", "structure_mindmap", "timeline", "session_graph"}
+        return kinds | structure | {"session_essence", "structure", "wiki", "skill"}
+    return kinds
+
+
+def delete_index(call: Call) -> Reply:
+    """``DELETE /datasets/{id}/{index_type}``: drop a GraphRAG/RAPTOR/mindmap index.
+
+    LocalRAGFlow builds none of these indexes, so there is never anything to drop; the
+    route still answers its checks, and takes part in routing as werkzeug's does (a path
+    ``/datasets/x/y`` it matches is a method not allowed, not an unknown route).
+    """
+    kind = call.params["index_type"].lower()
+    if kind not in _index_types(call):
+        return err(f"Invalid index type '{kind}'", 101)
+    _accessible(call, call.params["dataset_id"], _no_authorization(call))
+    return result(call.d, {})
+
+
+def _no_authorization(call: Call) -> str:
+    return "no authorization" if call.d.ge(0, 27) else "No authorization."
 
 
 # -- metadata --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import copy
 import json
 import math
 import mimetypes
+import posixpath
 import re
 from pathlib import PurePath
 from typing import Any
@@ -246,6 +247,23 @@ def download_by_id(call: Call) -> Reply:
     if doc is None:
         return err("document not found")
     return _attachment(call, doc)
+
+
+_ARTIFACT_TYPES = (".png", ".jpg", ".jpeg", ".svg", ".pdf", ".csv", ".json", ".html")
+
+
+def artifact(call: Call) -> Reply:
+    """``GET /documents/artifact/{name}`` (v0.25.1+): files an agent's code sandbox made.
+
+    The name is checked as ``document_api.get_artifact`` checks it; LocalRAGFlow runs no
+    agents, so a well-formed name is never found.
+    """
+    name = call.params["filename"]
+    if posixpath.basename(name) != name or "\\" in name:
+        return err("Invalid filename.")
+    if posixpath.splitext(name)[1].lower() not in _ARTIFACT_TYPES:
+        return err("invalid file type" if call.d.ge(0, 27) else "Invalid file type.")
+    return err("Artifact not found.")
 
 
 def chunk_image(call: Call) -> Reply:

@@ -216,6 +216,13 @@ def _build_routes() -> list[Route]:
         ),
         (
             "GET",
+            "/documents/artifact/{filename}",
+            _documents.artifact,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
             "/documents/{document_id}",
             _documents.download_by_id,
             _since(0, 25, 6),
@@ -266,6 +273,8 @@ def _build_routes() -> list[Route]:
         ("GET", "/system/version", _version, lambda d: d.version_endpoint, _version_auth),
         ("GET", "/system/ping", _ping, _since(0, 25), _no_auth),
         ("GET", "/system/healthz", _healthz, _since(0, 25), _no_auth),
+        # Last: werkzeug prefers a route's fixed segments to this one's variable one.
+        ("DELETE", ds + "/{index_type}", _dataset_tools.delete_index, _since(0, 25, 1), _auth_rest),
     ]
     return [Route(m, _compile(API_PREFIX + p), h, a, au) for m, p, h, a, au in table]
 
@@ -284,6 +293,7 @@ VALIDATES_JSON: dict[Handler, tuple[int, ...]] = {
     _dataset_tools.search_dataset: (0, 25, 1),
     _dataset_tools.search_datasets: (0, 25, 2),
     _dataset_tools.update_metadata_config: (0, 25, 1),
+    _chats.delete_sessions: (0, 27),
 }
 
 ROUTES: list[Route] = [

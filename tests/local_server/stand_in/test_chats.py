@@ -288,3 +288,21 @@ def test_sessions_rules_per_version(api: Callable[..., Any], facts: dict[str, st
     assert old.j("POST", f"/chats/{chat}/sessions", json={"name": ""})["message"] == (
         "`name` can not be empty."
     )
+
+
+def test_delete_sessions_with_a_malformed_body(api: Callable[..., Any]) -> None:
+    headers = {"Content-Type": "application/json"}
+    new = api("v0.27")  # the handler answers it itself, after the chat check
+    chat = new.chat([])
+    res = new.j("DELETE", f"/chats/{chat}/sessions", content=b"not json", headers=headers)
+    assert res == {
+        "code": 101,
+        "message": "Malformed JSON syntax: Missing commas/brackets or invalid encoding",
+        "data": None,
+    }
+    res = new.j("DELETE", "/chats/missing/sessions", content=b"not json", headers=headers)
+    assert res["code"] == 109
+    old = api("v0.26")  # the framework's BadRequest
+    chat = old.chat([])
+    res = old.j("DELETE", f"/chats/{chat}/sessions", content=b"not json", headers=headers)
+    assert res["code"] == 100 and res["message"] == "<BadRequest '400: Bad Request'>"

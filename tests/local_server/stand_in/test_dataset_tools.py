@@ -137,3 +137,23 @@ def test_unknown_reranker_fails_retrieval(api: Callable[..., Any], facts: dict[s
     body = {"dataset_ids": [ds], "question": "sky", "rerank_id": "nope@Nowhere"}
     res = a.j("POST", "/retrieval", json=body)
     assert res["code"] == 100 and "Provider Nowhere not found" in res["message"]
+
+
+def test_index_deletion_route(api: Callable[..., Any]) -> None:
+    a = api("v0.27")
+    ds = a.dataset()
+    assert a.j("DELETE", f"/datasets/{ds}/graph") == {"code": 0, "data": {}}  # nothing built
+    assert a.j("DELETE", f"/datasets/{ds}/WIKI") == {"code": 0, "data": {}}
+    res = a.j("DELETE", f"/datasets/{ds}/nope")
+    assert res == {"code": 101, "message": "Invalid index type 'nope'"}
+    assert a.j("DELETE", "/datasets/missing/raptor") == {"code": 102, "message": "no authorization"}
+    old = api("v0.26")
+    assert old.j("DELETE", "/datasets/missing/raptor")["message"] == "No authorization."
+    assert old.j("DELETE", "/datasets/missing/wiki")["code"] == 101  # wiki came in v0.27
+    # The route takes any /datasets/x/y, so werkzeug answers other methods with a 405 ...
+    for path in ("/datasets//documents/parse", "/datasets//documents/stop"):
+        res = a.j("POST", path, json={"document_ids": ["x"]})
+        assert res["code"] == 100 and "Method Not Allowed" in res["message"]
+    assert a.j("GET", f"/datasets/{ds}/nope")["code"] == 100
+    # ... and before v0.25.1 such a path is unknown.
+    assert api("v0.24").call("POST", "/datasets//documents/parse", json={}).status_code == 404

@@ -158,3 +158,15 @@ def test_document_by_id_and_chunk_images(api: Callable[..., Any]) -> None:
     assert a.j("GET", f"/documents/{MISSING}") == {"code": 102, "message": "document not found"}
     assert a.j("GET", "/documents/images/nope") == {"code": 102, "message": "Image not found."}
     assert api("v0.25.3").call("GET", f"/documents/{doc}").status_code == 404  # v0.25.6+
+
+
+def test_sandbox_artifacts(api: Callable[..., Any]) -> None:
+    a = api("v0.27")  # no agent ever made one, so a well-formed name is never found
+    missing = {"code": 102, "message": "Artifact not found."}
+    assert a.j("GET", "/documents/artifact/x.png") == missing
+    assert a.j("GET", "/documents/artifact/x.exe") == {"code": 102, "message": "invalid file type"}
+    res = a.call("GET", "/documents/artifact/x.png", headers={"Authorization": ""})
+    assert res.status_code == 401
+    old = api("v0.25.1")
+    assert old.j("GET", "/documents/artifact/x.exe")["message"] == "Invalid file type."
+    assert api("v0.25.0").call("GET", "/documents/artifact/x.png").status_code == 404
