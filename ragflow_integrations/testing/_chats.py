@@ -413,17 +413,25 @@ def _delete_dialogs(call: Call) -> Reply:
             continue
         _delete_chat_records(call, found)
         deleted += 1
-    errors += [f"Duplicate chat ids: {i}" for i in unique if ids.count(i) > 1]
+    return _deleted(call, "chat", ids, deleted, errors, {"success_count": deleted})
+
+
+def _deleted(
+    call: Call, kind: str, ids: list[Any], deleted: int, errors: list[str], done: Any
+) -> Reply:
+    """The answer of a v0.25+ bulk delete: partial deletes and duplicate ids reported."""
+    unique = list(dict.fromkeys(str(i) for i in ids))
+    errors = errors + [f"Duplicate {kind} ids: {i}" for i in unique if ids.count(i) > 1]
     if errors:
         if deleted:
             return json_result(
-                d,
+                call.d,
                 {"success_count": deleted, "errors": errors},
                 0,
-                f"Partially deleted {deleted} chats with {len(errors)} errors",
+                f"Partially deleted {deleted} {kind}s with {len(errors)} errors",
             )
         return chat_error(call, "; ".join(errors))
-    return json_result(d, {"success_count": deleted})
+    return json_result(call.d, done)
 
 
 # -- chats -----------------------------------------------------------------------------
@@ -716,14 +724,4 @@ def delete_sessions(call: Call) -> Reply:
         deleted += 1
     if d.lt(0, 25):
         return result(d)
-    errors += [f"Duplicate session ids: {i}" for i in unique if ids.count(i) > 1]
-    if errors:
-        if deleted:
-            return json_result(
-                d,
-                {"success_count": deleted, "errors": errors},
-                0,
-                f"Partially deleted {deleted} sessions with {len(errors)} errors",
-            )
-        return chat_error(call, "; ".join(errors))
-    return json_result(d, True)
+    return _deleted(call, "session", ids, deleted, errors, True)
