@@ -214,14 +214,16 @@ def _error_class(status: int, code: int | None, message: str) -> type[APIStatusE
             return InternalServerError
     if code in (401,) or (code == 109 and _AUTH_MESSAGE.search(message)):
         return AuthenticationError
+    # "lacks permission for dataset" (code 108 up to v0.24, 102 from v0.25) is how the
+    # server answers an id that does not exist or is not yours: not found, on every version.
+    if code in (100, 102, 108) and _NOT_FOUND_MESSAGE.search(message):
+        return NotFoundError
     if code in (108, 109, 403):
         return PermissionDeniedError
     if code == 404:
         return NotFoundError
     if code == 409 or code == 106:
         return ConflictError
-    if code in (100, 102) and _NOT_FOUND_MESSAGE.search(message):
-        return NotFoundError
     if code in (101, 102, 103, 400, 10):
         return BadRequestError
     if code in (100, 105, 500) or (code is not None and code >= 500):

@@ -12,14 +12,22 @@ against every dialect without Docker, models or network:
 * chat answers are extractive: the first sentence of each of the best chunks, with the era's
   citation markers and ``reference`` object.
 
-Standard library only, and independent from the rest of ``ragflow_integrations`` on purpose:
-a client tested against it is tested against the contract, not against itself.
+Request bodies are validated with RAGFlow's own rules: from v0.19 the same pydantic models
+(types, limits, messages) the server uses, each rule at the version that introduced it. The
+tenant it serves is set up like the one of RAGFlow's own test suites (``_tenant.py``).
 
->>> from ragflow_integrations.testing import LocalRAGFlow
+Standard library and pydantic only, and independent from the rest of ``ragflow_integrations``
+on purpose: a client tested against it is tested against the contract, not against itself.
+
+>>> from ragflow_integrations.testing import LocalRAGFlow, ManualClock
 >>> with LocalRAGFlow("v0.24", parse_delay=0.05) as server:  # doctest: +SKIP
 ...     server.base_url, server.api_key
+
+Parses take ``parse_delay`` seconds of the server's clock; give it a :class:`ManualClock`
+and they finish only when a test calls ``clock.advance(...)``.
 """
 
+from ._clock import ManualClock
 from ._dialects import DIALECTS, Dialect, parse_version, resolve_dialect
 from ._faults import FAULT_KINDS, Fault
 from ._server import LocalRAGFlow, RecordedRequest
@@ -30,6 +38,7 @@ __all__ = [
     "Dialect",
     "Fault",
     "LocalRAGFlow",
+    "ManualClock",
     "RecordedRequest",
     "parse_version",
     "resolve_dialect",

@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # SIGINT and SIGTERM only set a flag, from before the server exists: a Ctrl-C that arrives
+    # while it starts or prints its address still ends in a clean stop, not a traceback.
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
     try:
         server = LocalRAGFlow(
             args.dialect,
@@ -53,21 +62,13 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    print(f"LocalRAGFlow {server.version} (dialect {server.dialect})", flush=True)
-    print(f"base_url: {server.base_url}", flush=True)
-    print(f"api_key:  {server.api_key}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
     try:
+        print(f"LocalRAGFlow {server.version} (dialect {server.dialect})", flush=True)
+        print(f"base_url: {server.base_url}", flush=True)
+        print(f"api_key:  {server.api_key}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(0.2):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         server.stop()
     print("LocalRAGFlow stopped.", flush=True)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._answers import NOT_FOUND, build_answer, split_words
-from ._common import is_false, order, page_slice, to_int
+from ._common import is_false, order, page_slice, query_int
 from ._dialects import Dialect
 from ._retrieval import Hit, doc_aggs, rank, reference_chunk
 from ._store import Store, http_date, now_ms
@@ -347,14 +347,14 @@ def list_agents(call: Call) -> Reply:
             ]
             if not agents:
                 return err("The agent doesn't exist.")
-        page = to_int(call.q("page"), "page", 1)
-        size = to_int(call.q("page_size"), "page_size", 30)
+        page = query_int(call.q("page"), "page", 1)
+        size = query_int(call.q("page_size"), "page_size", 30)
         rows = page_slice(order(agents, lambda a: getattr(a, key, 0), desc), page, size)
         return result(d, [agent_view(d, a) for a in rows])
     keywords = (call.q("keywords") or "").lower()
     agents = [a for a in agents if keywords in a.title.lower()]
-    page = to_int(call.q("page"), "page", 1 if d.ge(0, 27) else 0)
-    size = to_int(call.q("page_size"), "page_size", 30 if d.ge(0, 27) else 0)
+    page = query_int(call.q("page"), "page", 1 if d.ge(0, 27) else 0)
+    size = query_int(call.q("page_size"), "page_size", 30 if d.ge(0, 27) else 0)
     ordered = order(agents, lambda a: getattr(a, key, 0), desc)
     rows = page_slice(ordered, page, size) if page and size else ordered
     return json_result(d, {"canvas": [agent_view(d, a) for a in rows], "total": len(agents)})
@@ -500,8 +500,8 @@ def list_sessions(call: Call) -> Reply:
     ]
     key = call.q("orderby", "update_time") or "update_time"
     ordered = order(sessions, lambda s: getattr(s, key, 0), not is_false(call.q("desc")))
-    page = to_int(call.q("page"), "page", 1)
-    size = to_int(call.q("page_size"), "page_size", 30)
+    page = query_int(call.q("page"), "page", 1)
+    size = query_int(call.q("page_size"), "page_size", 30)
     rows = [session_view(d, s, listing=True) for s in page_slice(ordered, page, size)]
     if d.ge(0, 25, 1):
         return Reply.json({"code": 0, "message": "success", "data": rows, "total": len(sessions)})

@@ -16,7 +16,7 @@ from ._retrieval import Hit, filter_by_metadata, rank, reference_chunk
 from ._search import flatten_metas, meta_filter
 from ._store import Chat, Session
 from ._views import reference_view
-from ._wire import Call, Reply, StreamReply, err, json_result, result, sse
+from ._wire import Call, Fail, Reply, StreamReply, err, json_result, result, sse
 
 __all__ = [
     "ChatFailure",
@@ -456,25 +456,51 @@ def _last_user(messages: Any) -> str | None:
 # -- 0.25.1+ POST /chat/completions (and the /chats/{id}/completions alias) ------------
 
 
+def _completion_question(call: Call, req: dict[str, Any]) -> str:
+    """``_normalize_completion_messages`` (v0.25.6+): ``messages``, or a ``question`` made into
+    one, with the messages checked; 0.25.1-0.25.5 only require ``messages``."""
+    d = call.d
+    messages = req.get("messages")
+    if d.completion_requires_messages and messages is None:
+        raise Fail(json_result(d, None, 101, "required argument are missing: messages; "))
+    if messages is None:
+        if req.get("question") is None:
+            raise Fail(err("required argument are missing: messages", 101))
+        messages = [{"role": "user", "content": req["question"]}]
+    if not isinstance(messages, list) or not messages:
+        raise Fail(err("`messages` must be a non-empty list.", 101))
+    if not all(isinstance(m, dict) for m in messages):
+        raise Fail(err("Every item in `messages` must be an object.", 101))
+    if not all("role" in m and "content" in m for m in messages):
+        raise Fail(err("Every item in `messages` must include `role` and `content`.", 101))
+    kept: list[dict[str, Any]] = []
+    for m in messages:
+        if m["role"] == "system" or (m["role"] == "assistant" and not kept):
+            continue
+        kept.append(m)
+    if not kept:
+        raise Fail(err("`messages` must contain a user message.", 101))
+    question = _last_user(kept)
+    if question is None:
+        raise Fail(err("The last message must be from user.", 101))
+    return question
+
+
 def new_completion(call: Call) -> Reply | StreamReply:
     d, store = call.d, call.store
     req = call.json()
     chat_id = call.params.get("chat_id") or req.get("chat_id")
     session_id = req.get("session_id")
-    if d.completion_requires_messages and "messages" not in req:
-        return json_result(d, None, 101, "required argument are missing: messages; ")
     messages = req.get("messages")
-    if messages is not None:
-        question = _last_user(messages)
-        if question is None:
-            return chat_error(call, "The last content of this conversation is not from user.")
-    else:
-        q = req.get("question")
-        question = q if isinstance(q, str) and q else None
-        if question is None:
-            return chat_error(call, "`messages` or `question` is required.", 101)
+    question = _completion_question(call, req)
+    if d.ge(0, 27) and not (
+        _is_true(req.get("store_history_messages"), True)
+        or _is_true(req.get("pass_all_history_messages"), False)
+    ):
+        both = "`pass_all_history_messages` must be true when `store_history_messages` is false."
+        return err(both)
     if session_id and not chat_id:
-        return chat_error(call, "`chat_id` is required when `session_id` is provided.", 101)
+        return chat_error(call, "`chat_id` is required when `session_id` is provided.")
     stream = _is_true(req.get("stream"), True)
     legacy = d.legacy_stream_option and _is_true(req.get("legacy"), False)
     if not chat_id:
@@ -485,8 +511,10 @@ def new_completion(call: Call) -> Reply | StreamReply:
     chat = owned_chat(call, str(chat_id))
     if session_id:
         found = store.sessions.get(str(session_id))
-        if found is None or found.chat_id != chat.id:
-            return chat_error(call, "no authorization" if d.ge(0, 27) else "No authorization.", 109)
+        if found is None:
+            return chat_error(call, "Session not found!")
+        if found.chat_id != chat.id:
+            return chat_error(call, "Session does not belong to this chat!")
         session = found
     else:
         user_id = str(req.get("user_id") or "")
@@ -585,20 +613,30 @@ def openai_completion(call: Call) -> Reply | StreamReply:
     missing = [k for k in ("model", "messages") if k not in req]
     if missing:
         return json_result(d, None, 101, f"required argument are missing: {','.join(missing)}; ")
-    chat = store.chats.get(chat_id)
-    if chat is None:
-        return err(f"You don't own the chat {chat_id}")
+    extra = (req.get("extra_body") or {}) if d.openai_extra_body else {}
+    if d.ge(0, 23) and not isinstance(extra, dict):
+        return err("extra_body must be an object.")
+    extra = extra if isinstance(extra, dict) else {}
+    if d.ge(0, 24):
+        ref_meta = extra.get("reference_metadata") or {}
+        if not isinstance(ref_meta, dict):
+            return err("reference_metadata must be an object.")
+        if ref_meta.get("fields") is not None and not isinstance(ref_meta["fields"], list):
+            return err("reference_metadata.fields must be an array.")
     messages = req.get("messages")
     if not isinstance(messages, list) or not messages:
         return err("You have to provide messages.")
     if not isinstance(messages[-1], dict) or messages[-1].get("role") != "user":
         return err("The last content of this conversation is not from user.")
+    chat = store.chats.get(chat_id)  # the chat is checked after the body
+    if chat is None:
+        return err(f"You don't own the chat {chat_id}")
+    condition = (extra.get("metadata_condition") or {}) if d.ge(0, 23) else None
+    if condition and not isinstance(condition, dict):
+        return err("metadata_condition must be an object.")
     question = _last_user(messages) or ""
     stream = _is_true(req.get("stream"), d.openai_stream_default)
-    extra = req.get("extra_body") if d.openai_extra_body else None
-    extra = extra if isinstance(extra, dict) else {}
     with_reference = bool(extra.get("reference", False))
-    condition = extra.get("metadata_condition") if d.ge(0, 23) else None
     quote: bool | None = with_reference if d.openai_extra_body else None
     try:
         ans = _answer(call, chat, question, {}, condition, quote=quote)

@@ -176,6 +176,11 @@ class Dialect:
         return self.ge(0, 19)
 
     @property
+    def any_uuid_id(self) -> bool:
+        """``validate_uuid1_hex`` takes any UUID from v0.27 (UUID1 only before)."""
+        return self.ge(0, 27)
+
+    @property
     def dataset_update_returns_data(self) -> bool:
         return self.ge(0, 20)
 
@@ -254,10 +259,6 @@ class Dialect:
     @property
     def parse_stop_routes(self) -> bool:
         return self.ge(0, 25, 1)
-
-    @property
-    def stop_error_style(self) -> str:
-        return "0.27" if self.ge(0, 27) else "old"
 
     # -- chunks -------------------------------------------------------------------------
     @property

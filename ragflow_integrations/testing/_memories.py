@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._common import dedupe_name, page_slice, to_int
+from ._common import dedupe_name, page_slice, query_int
 from ._dialects import Dialect
 from ._search import embed, score_texts
 from ._store import Store, now_ms
@@ -249,8 +249,8 @@ def list_memories(call: Call) -> Reply:
     types = _split(call.q_all("memory_type"))
     storage = call.q("storage_type")
     keywords = call.q("keywords") or ""
-    page = max(1, to_int(call.q("page"), "page", 1))
-    size = to_int(call.q("page_size"), "page_size", 50)
+    page = max(1, query_int(call.q("page"), "page", 1))
+    size = query_int(call.q("page_size"), "page_size", 50)
     found = [
         m
         for m in state(call.store).memories.values()
@@ -308,8 +308,8 @@ def list_messages(call: Call) -> Reply:
         return _not_found(call, call.params["memory_id"])
     agent_ids = _split(call.q_all("agent_id"))
     keywords = (call.q("keywords") or "").strip()
-    page = max(1, to_int(call.q("page"), "page", 1))
-    size = to_int(call.q("page_size"), "page_size", 50)
+    page = max(1, query_int(call.q("page"), "page", 1))
+    size = query_int(call.q("page_size"), "page_size", 50)
     raw = [
         m
         for m in state(call.store).messages.get(memory.id, [])
@@ -449,7 +449,7 @@ def recent_messages(call: Call) -> Reply:
     if not ids:
         return _arg_error("memory_ids is required.")
     agent_id, session_id = call.q("agent_id") or "", call.q("session_id") or ""
-    limit = to_int(call.q("limit"), "limit", 10)
+    limit = query_int(call.q("limit"), "limit", 10)
     found = [
         m
         for m in _visible(call, ids)
@@ -465,7 +465,7 @@ def search_messages(call: Call) -> Reply:
     query = call.q("query") or ""
     threshold = float(call.q("similarity_threshold") or 0.2)
     weight = float(call.q("keywords_similarity_weight") or 0.7)
-    top_n = to_int(call.q("top_n"), "top_n", 5)
+    top_n = query_int(call.q("top_n"), "top_n", 5)
     filters = {k: call.q(k) or "" for k in ("agent_id", "session_id", "user_id")}
     pool = [
         m

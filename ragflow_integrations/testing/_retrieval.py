@@ -48,7 +48,8 @@ def rank(
     with_highlight: bool = False,
 ) -> list[Hit]:
     """Every available chunk of ``dataset_ids`` (optionally only ``doc_ids``) above the
-    threshold, best first; ``top_k`` bounds the candidate pool as the vector search does."""
+    threshold, best first. As in the Elasticsearch query RAGFlow builds, ``top_k`` bounds the
+    vector candidates only: every full-text match is a candidate as well."""
     wanted = set(dataset_ids)
     allowed = set(doc_ids) if doc_ids else None
     store.refresh_all()
@@ -72,6 +73,7 @@ def rank(
     )
     order = sorted(scores, key=lambda s: (-s.vector_similarity, s.index))
     pool = {s.index for s in order[: max(1, int(top_k))]}
+    pool |= {s.index for s in scores if s.term_similarity > 0}
     ranked = sorted((s for s in scores if s.index in pool), key=lambda s: (-s.similarity, s.index))
     hits: list[Hit] = []
     for s in ranked:

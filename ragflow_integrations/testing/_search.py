@@ -23,6 +23,7 @@ __all__ = [
     "highlight",
     "meta_filter",
     "score_texts",
+    "title_terms",
     "tokenize",
 ]
 
@@ -44,6 +45,11 @@ _STOPWORDS = frozenset(
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens (unicode ``\\w+`` runs)."""
     return [t.lower() for t in _WORD_RE.findall(text or "")]
+
+
+def title_terms(name: str) -> list[str]:
+    """The words of a document name (``_`` and ``.`` separate them, as in ``title_tks``)."""
+    return [t.lower() for t in re.findall(r"[^\W_]+", name)]
 
 
 def _query_terms(text: str) -> list[str]:

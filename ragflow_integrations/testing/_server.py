@@ -16,16 +16,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import _agents, _chats, _completions, _datasets, _documents, _memories
+from . import _agents, _chats, _completions, _dataset_tools, _datasets, _documents, _memories
 from ._dialects import Dialect, normalise_version
 from ._faults import Fault, FaultBook
 from ._store import Store
-from ._wire import Call, Fail, Reply, StreamReply, dumps, json_result, parse_multipart
+from ._wire import Call, Fail, Handler, Reply, StreamReply, dumps, json_result, parse_multipart
 
 __all__ = ["LocalRAGFlow", "RecordedRequest"]
 
 API_PREFIX = "/api/v1"
-Handler = Callable[[Call], "Reply | StreamReply"]
 
 
 @dataclass
@@ -74,6 +73,11 @@ def _auth_docs(d: Dialect) -> str:
     return "legacy" if d.lt(0, 25, 1) else "rest"
 
 
+def _auth_download(d: Dialect) -> str:
+    """The document download kept ``token_required`` until v0.25.3."""
+    return "legacy" if d.lt(0, 25, 6) else "rest"
+
+
 def _auth_parse(d: Dialect) -> str:
     """Parse/stop and ``/retrieval`` kept ``token_required`` until 0.26."""
     return "legacy" if d.lt(0, 26) else "rest"
@@ -110,14 +114,83 @@ def _build_routes() -> list[Route]:
         ("DELETE", "/datasets", _datasets.delete_datasets, _always, _auth_rest),
         ("PUT", ds, _datasets.update_dataset, _always, _auth_rest),
         ("GET", ds, _datasets.get_dataset, _since(0, 25, 1), _auth_rest),
+        ("POST", ds + "/search", _dataset_tools.search_dataset, _since(0, 25, 1), _auth_rest),
+        ("POST", "/datasets/search", _dataset_tools.search_datasets, _since(0, 25, 2), _auth_rest),
+        ("GET", ds + "/tags", _dataset_tools.list_tags, _since(0, 25, 1), _auth_rest),
+        ("DELETE", ds + "/tags", _dataset_tools.delete_tags, _since(0, 25, 1), _auth_rest),
+        ("PUT", ds + "/tags", _dataset_tools.rename_tag, _since(0, 25, 1), _auth_rest),
+        (
+            "GET",
+            "/datasets/tags/aggregation",
+            _dataset_tools.aggregate_tags,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            ds + "/metadata/summary",
+            _dataset_tools.metadata_summary,
+            _since(0, 23),
+            _auth_docs,
+        ),
+        (
+            "GET",
+            "/datasets/metadata/flattened",
+            _dataset_tools.flattened_metadata,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            ds + "/metadata/config",
+            _dataset_tools.get_metadata_config,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "PUT",
+            ds + "/metadata/config",
+            _dataset_tools.update_metadata_config,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "PUT",
+            doc + "/metadata/config",
+            _dataset_tools.document_metadata_config,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "POST",
+            ds + "/documents/batch-update-status",
+            _dataset_tools.document_status,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            ds + "/ingestions/summary",
+            _dataset_tools.ingestion_summary,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        ("GET", ds + "/ingestions", _dataset_tools.ingestion_logs, _since(0, 25, 1), _auth_rest),
+        (
+            "GET",
+            ds + "/ingestions/{log_id}",
+            _dataset_tools.get_ingestion_log,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
         ("POST", ds + "/documents", _documents.upload_documents, _always, _auth_docs),
         ("GET", ds + "/documents", _documents.list_documents, _always, _auth_docs),
         ("DELETE", ds + "/documents", _documents.delete_documents, _always, _auth_docs),
-        ("POST", ds + "/documents/parse", _documents.parse_documents, _since(0, 25, 1), _auth_rest),
-        ("POST", ds + "/documents/stop", _documents.stop_parsing, _since(0, 25, 1), _auth_rest),
+        ("POST", ds + "/documents/parse", _documents.parse_batch, _since(0, 25, 1), _auth_rest),
+        ("POST", ds + "/documents/stop", _documents.stop_batch, _since(0, 25, 1), _auth_rest),
         ("PUT", doc, _documents.update_document, lambda d: d.doc_put_update, _auth_docs),
         ("PATCH", doc, _documents.update_document, lambda d: d.doc_patch_update, _auth_docs),
-        ("GET", doc, _documents.download_document, _always, _auth_docs),
+        ("GET", doc, _documents.download_document, _always, _auth_download),
         ("POST", ds + "/chunks", _documents.parse_documents, _always, _auth_parse),
         ("DELETE", ds + "/chunks", _documents.stop_parsing, _always, _auth_parse),
         ("POST", doc + "/chunks", _documents.add_chunk, _always, _auth_docs),
@@ -134,6 +207,27 @@ def _build_routes() -> list[Route]:
         ),
         ("GET", doc + "/chunks/{chunk_id}", _documents.get_chunk, _since(0, 25, 1), _auth_docs),
         ("POST", "/retrieval", _documents.retrieval, _always, _auth_parse),
+        (
+            "GET",
+            "/documents/images/{image_id}",
+            _documents.chunk_image,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            "/documents/artifact/{filename}",
+            _documents.artifact,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
+            "GET",
+            "/documents/{document_id}",
+            _documents.download_by_id,
+            _since(0, 25, 6),
+            _auth_rest,
+        ),
         ("POST", "/chats", _chats.create_chat, _always, _auth_rest),
         ("GET", "/chats", _chats.list_chats, _always, _auth_rest),
         ("DELETE", "/chats", _chats.delete_chats, _always, _auth_rest),
@@ -181,6 +275,8 @@ def _build_routes() -> list[Route]:
         ("GET", "/system/healthz", _healthz, _since(0, 25), _no_auth),
         *_agents.ROUTES,
         *_memories.ROUTES,
+        # Last: werkzeug prefers a route's fixed segments to this one's variable one.
+        ("DELETE", ds + "/{index_type}", _dataset_tools.delete_index, _since(0, 25, 1), _auth_rest),
     ]
     return [Route(m, _compile(API_PREFIX + p), h, a, au) for m, p, h, a, au in table]
 
@@ -188,6 +284,19 @@ def _build_routes() -> list[Route]:
 def _legacy_healthz_available(d: Dialect) -> bool:
     return d.ge(0, 21) and (d.lt(0, 25, 1) or d.ge(0, 25, 2))
 
+
+#: Handlers that answer a malformed JSON body themselves (``validate_and_parse_json_request``),
+#: from the version given; the others answer the framework's ``BadRequest``.
+VALIDATES_JSON: dict[Handler, tuple[int, ...]] = {
+    _datasets.create_dataset: (0, 19),
+    _datasets.update_dataset: (0, 19),
+    _datasets.delete_datasets: (0, 19),
+    _documents.delete_documents: (0, 25, 1),
+    _dataset_tools.search_dataset: (0, 25, 1),
+    _dataset_tools.search_datasets: (0, 25, 2),
+    _dataset_tools.update_metadata_config: (0, 25, 1),
+    _chats.delete_sessions: (0, 27),
+}
 
 ROUTES: list[Route] = [
     *_build_routes(),
@@ -254,7 +363,6 @@ def check_auth(d: Dialect, mode: str, header: str | None, api_key: str) -> Reply
 # -- the server ------------------------------------------------------------------------
 
 
-
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -287,6 +395,7 @@ class LocalRAGFlow:
         port: int = 0,
         api_key: str | None = None,
         parse_delay: float = 0.3,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._dialect = Dialect.for_version(dialect)
         self.version: str = normalise_version(dialect)
@@ -303,7 +412,7 @@ class LocalRAGFlow:
         self.parse_delay = float(parse_delay)
         #: Seconds to wait between two streamed events (0 = as fast as possible).
         self.stream_delay: float = 0.0
-        self._store = Store(tenant, self.parse_delay)
+        self._store = Store(tenant, self.parse_delay, clock)
         self._faults = FaultBook()
         self._log_lock = threading.Lock()
         self.request_log: list[RecordedRequest] = []
@@ -600,7 +709,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if fault is not None:
             self._send(self._fault_reply(fault))
             return
-        reply = self._route(d, path, query, body, form, files, bad_json)
+        reply = self._route(d, path, query, body, form, files, raw, bad_json)
         if isinstance(reply, StreamReply):
             drop = owner._faults.take(self.command, path, ("drop_stream",))
             self._send_stream(reply, drop.after_events if drop is not None else None)
@@ -615,23 +724,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body: Any,
         form: dict[str, str],
         files: list[tuple[str, bytes]],
+        raw: bytes,
         bad_json: bool,
     ) -> Reply | StreamReply:
         owner = self.server.owner
         path_known = False
+        # Werkzeug merges repeated slashes: ``/datasets//documents`` is matched as
+        # ``/datasets/documents``, and a route that takes it answers with a redirect there.
+        merged = re.sub("/{2,}", "/", path)
         for route in ROUTES:
             if not route.available(d):
                 continue
-            match = route.pattern.match(path)
+            match = route.pattern.match(merged)
             if match is None:
                 continue
             path_known = True
             if route.method != self.command:
                 continue
+            if merged != path:
+                target = merged + (f"?{urlsplit(self.path).query}" if "?" in self.path else "")
+                return Reply(status=308, body=b"", headers={"Location": target})
             denied = check_auth(d, route.auth(d), self.headers.get("Authorization"), owner.api_key)
             if denied is not None:
                 return denied
-            if bad_json:
+            since = VALIDATES_JSON.get(route.handler)
+            if bad_json and not (since is not None and d.ge(*since)):
                 return json_result(d, None, 100, "<BadRequest '400: Bad Request'>")
             call = Call(
                 d=d,
@@ -645,6 +762,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 files=files,
                 stream_event_delay=owner.stream_delay,
                 server_version=owner.version,
+                content_type=self.headers.get("Content-Type") or "",
+                raw=raw,
+                bad_json=bad_json,
             )
             with owner._store.lock:
                 try:

@@ -2,7 +2,8 @@
 
 Parsing is lazy: starting a parse stores the start time and the planned chunks; every read
 goes through :meth:`Store.refresh`, which moves ``run``/``progress``/``progress_msg`` on
-according to the elapsed time and ``parse_delay``, and creates the chunks when it finishes.
+according to the time elapsed on the store's clock and ``parse_delay``, and creates the chunks
+when it finishes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
@@ -104,6 +106,10 @@ class Document:
     parse_started: float | None = None
     parse_plan: list[str] | None = None
     parse_error: str | None = None
+    #: RAGFlow's ``chunk_num``/``token_num`` columns: counters moved by each parse, add and
+    #: delete, not a count of the chunks held (adding the same text twice counts twice).
+    chunk_num: int = 0
+    token_num: int = 0
 
     @property
     def suffix(self) -> str:
@@ -130,6 +136,9 @@ class Chunk:
     positions: list[Any] = field(default_factory=list)
     image_id: str = ""
     tag_kwd: list[str] = field(default_factory=list)
+    #: The document name a parse indexed with the chunk (``title_tks``); chunks added through
+    #: the API have none.
+    title: str = ""
     create_ms: int = field(default_factory=now_ms)
 
     @property
@@ -182,10 +191,17 @@ class Session:
 class Store:
     """All records of one server. Callers hold :attr:`lock` around every use."""
 
-    def __init__(self, tenant_id: str, parse_delay: float = 0.3) -> None:
+    def __init__(
+        self,
+        tenant_id: str,
+        parse_delay: float = 0.3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.lock = threading.RLock()
         self.tenant_id = tenant_id
         self.parse_delay = max(0.0, float(parse_delay))
+        #: Where parse progress is read from (``time.monotonic`` or a :class:`ManualClock`).
+        self.clock = clock
         self._counter = 0
         self.datasets: dict[str, Dataset] = {}
         self.documents: dict[str, Document] = {}
@@ -215,11 +231,12 @@ class Store:
         seed = hashlib.md5(f"{self.tenant_id}:{n}".encode()).digest()
         return uuid.UUID(bytes=seed, version=1).hex
 
-    def chunk_id(self, content: str, doc_id: str, md5_style: bool) -> str:
-        with self.lock:
-            self._counter += 1
-            n = self._counter
-        raw = f"{content}{doc_id}{n}".encode()
+    @staticmethod
+    def chunk_id(content: str, doc_id: str, md5_style: bool) -> str:
+        """A hash of content and document, as RAGFlow builds it: the same text added to a
+        document twice is one chunk (md5 until v0.14; RAGFlow's xxhash64 is 16 hex
+        characters as well, not the same digits)."""
+        raw = f"{content}{doc_id}".encode("utf-8", "surrogatepass")
         if md5_style:
             return hashlib.md5(raw).hexdigest()
         return hashlib.blake2b(raw, digest_size=8).hexdigest()
@@ -232,8 +249,19 @@ class Store:
         return [d for d in self.documents.values() if d.dataset_id == dataset_id]
 
     def doc_counts(self, doc_id: str) -> tuple[int, int]:
-        chunks = self.doc_chunks(doc_id)
-        return len(chunks), sum(count_tokens(c.content) for c in chunks)
+        doc = self.documents[doc_id]
+        return doc.chunk_num, doc.token_num
+
+    def count_chunks(self, doc: Document, chunks: list[str], sign: int = 1) -> None:
+        """Move the document's counters by these chunk texts (``sign`` -1 when removed)."""
+        doc.chunk_num = max(0, doc.chunk_num + sign * len(chunks))
+        doc.token_num = max(0, doc.token_num + sign * sum(count_tokens(c) for c in chunks))
+
+    def clear_chunks(self, doc: Document) -> None:
+        """Drop the document's chunks and release its counters (parse, stop, re-parse)."""
+        for chunk in self.doc_chunks(doc.id):
+            del self.chunks[chunk.id]
+        doc.chunk_num = doc.token_num = 0
 
     def dataset_counts(self, dataset_id: str) -> tuple[int, int, int]:
         docs = self.dataset_docs(dataset_id)
@@ -247,14 +275,13 @@ class Store:
 
     # -- parsing ------------------------------------------------------------------------
     def start_parse(self, doc: Document) -> None:
-        for chunk in self.doc_chunks(doc.id):
-            del self.chunks[chunk.id]
+        self.clear_chunks(doc)
         doc.run = "1"
         doc.progress = 0.0
         started_ms = now_ms()
         doc.process_begin_at = http_date(started_ms)
         doc.process_duration = 0.0
-        doc.parse_started = time.monotonic()
+        doc.parse_started = self.clock()
         doc.progress_msg = f"{clock(started_ms)} Task has been received."
         doc.parse_plan = None
         doc.parse_error = None
@@ -283,14 +310,13 @@ class Store:
         doc.parse_started = None
         doc.parse_plan = None
         doc.progress_msg += f"\n{clock()} Task has been canceled."
-        for chunk in self.doc_chunks(doc.id):
-            del self.chunks[chunk.id]
+        self.clear_chunks(doc)
 
     def refresh(self, doc: Document, md5_ids: bool = False) -> None:
         """Advance a running parse according to the elapsed time."""
         if doc.run != "1" or doc.parse_started is None:
             return
-        elapsed = time.monotonic() - doc.parse_started
+        elapsed = self.clock() - doc.parse_started
         if elapsed < self.parse_delay:
             fraction = elapsed / self.parse_delay if self.parse_delay else 1.0
             doc.progress = round(min(0.9, 0.1 + 0.8 * fraction), 4)
@@ -307,8 +333,11 @@ class Store:
         plan = doc.parse_plan or []
         for text in plan:
             cid = self.chunk_id(text, doc.id, md5_ids)
-            self.chunks[cid] = Chunk(id=cid, doc_id=doc.id, dataset_id=doc.dataset_id, content=text)
+            self.chunks[cid] = Chunk(
+                id=cid, doc_id=doc.id, dataset_id=doc.dataset_id, content=text, title=doc.name
+            )
             self.indexed = True
+        self.count_chunks(doc, plan)
         doc.parse_plan = None
         doc.run = "3"
         doc.progress = 1.0

@@ -13,44 +13,26 @@ __all__ = [
     "chat_view",
     "chunk_list_view",
     "dataset_view",
-    "default_parser_config",
     "document_view",
     "new_chunk_view",
     "reference_view",
     "session_view",
+    "stored_chunk_view",
     "upload_view",
 ]
 
 
-def default_parser_config(d: Dialect, chunk_method: str = "naive") -> dict[str, Any]:
-    if d.lt(0, 19):
-        cfg: dict[str, Any] = {
-            "chunk_token_num": 128,
-            "delimiter": "\\n!?;。；！？",
-            "html4excel": False,
-            "layout_recognize": True,
-            "raptor": {"use_raptor": False},
-        }
-    else:
-        cfg = {
-            "chunk_token_num": 512,
-            "delimiter": "\n",
-            "html4excel": False,
-            "layout_recognize": "DeepDOC",
-            "raptor": {"use_raptor": False},
-            "graphrag": {"use_graphrag": False},
-        }
-    if chunk_method not in ("naive", "book", "laws", "paper", "manual", "one", "presentation"):
-        cfg = {"raptor": {"use_raptor": False}}
-    return cfg
-
-
 def dataset_view(
-    d: Dialect, store: Store, ds: Dataset, *, parsing_status: bool = False
+    d: Dialect,
+    store: Store,
+    ds: Dataset,
+    *,
+    parsing_status: bool = False,
+    listing: bool = False,
 ) -> dict[str, Any]:
     doc_count, chunk_count, token_num = store.dataset_counts(ds.id)
     out: dict[str, Any] = {
-        "avatar": ds.avatar or "",
+        "avatar": ds.avatar if d.ge(0, 19) else ds.avatar or "",
         "chunk_count": chunk_count,
         "chunk_method": ds.chunk_method,
         "create_date": http_date(ds.create_time),
@@ -74,23 +56,21 @@ def dataset_view(
     }
     if d.ge(0, 15):
         out["pagerank"] = ds.pagerank
-    if d.ge(0, 27):
-        out.update(
-            pipeline_id=None, tenant_embd_id=None, graphrag_task_id=None, raptor_task_id=None
-        )
-        out.update(nickname="local", tenant_avatar=None, embedding_model_name=ds.embedding_model)
+    if d.ge(0, 21):
+        out.update(pipeline_id=None, graphrag_task_id=None, raptor_task_id=None)
+    if d.ge(0, 25):
+        out["tenant_embd_id"] = None
+    if listing and d.ge(0, 25):
+        out.update(nickname="local", tenant_avatar=None)
+    if listing and d.ge(0, 27):
+        out["embedding_model_name"] = ""
     if parsing_status:
-        counts = {
-            "unstart_count": 0,
-            "running_count": 0,
-            "cancel_count": 0,
-            "done_count": 0,
-            "fail_count": 0,
-        }
+        counts = dict.fromkeys(
+            ("unstart_count", "running_count", "cancel_count", "done_count", "fail_count"), 0
+        )
         for doc in store.dataset_docs(ds.id):
-            key = RUN_NAMES.get(doc.run, "UNSTART").lower() + "_count"
-            counts[key] = counts.get(key, 0) + 1
-        out.update(counts)
+            counts[RUN_NAMES.get(doc.run, "UNSTART").lower() + "_count"] += 1
+        out["parsing_status"] = counts
     out.update(copy.deepcopy(ds.extra))
     return out
 
@@ -176,6 +156,27 @@ def chunk_list_view(
     return out
 
 
+def stored_chunk_view(chunk: Chunk, doc_name: str) -> dict[str, Any]:
+    """A chunk as the document store holds it (``GET .../chunks/{id}``, v0.25.1+), without
+    the vectors and token fields."""
+    return {
+        "id": chunk.id,
+        "content_with_weight": chunk.content,
+        "doc_id": chunk.doc_id,
+        "docnm_kwd": doc_name,
+        "kb_id": chunk.dataset_id,
+        "important_kwd": list(chunk.important_keywords),
+        "question_kwd": list(chunk.questions),
+        "tag_kwd": list(chunk.tag_kwd),
+        "available_int": int(chunk.available),
+        "img_id": chunk.image_id,
+        "position_int": list(chunk.positions),
+        "doc_type_kwd": "text",
+        "create_time": chunk.create_time,
+        "create_timestamp_flt": chunk.create_timestamp,
+    }
+
+
 def new_chunk_view(d: Dialect, chunk: Chunk) -> dict[str, Any]:
     out: dict[str, Any] = {
         "content": chunk.content,
@@ -189,7 +190,9 @@ def new_chunk_view(d: Dialect, chunk: Chunk) -> dict[str, Any]:
     if d.ge(0, 15):
         out["questions"] = list(chunk.questions)
     if d.ge(0, 27):
-        out.update(image_id=chunk.image_id, doc_type_kwd="", tag_kwd=list(chunk.tag_kwd))
+        out.update(tag_kwd=list(chunk.tag_kwd), doc_type_kwd="text")
+        if chunk.image_id:
+            out["image_id"] = chunk.image_id
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -15,6 +15,7 @@ from ._store import Store
 __all__ = [
     "Call",
     "Fail",
+    "Handler",
     "Reply",
     "StreamReply",
     "dumps",
@@ -126,6 +127,9 @@ class Call:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     stream_event_delay: float = 0.0
     server_version: str = ""
+    content_type: str = ""
+    raw: bytes = b""
+    bad_json: bool = False
 
     @property
     def tenant_id(self) -> str:
@@ -141,8 +145,27 @@ class Call:
         return list(self.query.get(name, []))
 
     def json(self) -> dict[str, Any]:
-        """The JSON body as a dict (an empty dict when there is none)."""
-        return self.body if isinstance(self.body, dict) else {}
+        """The JSON body as the handlers read it: a dict, ``{}`` when there is no body.
+
+        A JSON body that is not an object fails as the server's ``req.get(...)`` does: an
+        ``AttributeError`` (code 100); from v0.23 ``get_request_json`` raises it for a string
+        and a ``TypeError`` for anything else.
+        """
+        if isinstance(self.body, dict):
+            return self.body
+        if not self.raw.strip() or self.mimetype != "application/json" or self.bad_json:
+            return {}
+        if self.d.ge(0, 23) and not isinstance(self.body, str):
+            raise Fail(exc_result(self.d, repr(TypeError("JSON payload must be an object."))))
+        missing = f"'{type(self.body).__name__}' object has no attribute 'get'"
+        raise Fail(exc_result(self.d, repr(AttributeError(missing))))
+
+    @property
+    def mimetype(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+
+Handler = Callable[[Call], "Reply | StreamReply"]
 
 
 # -- multipart -------------------------------------------------------------------------

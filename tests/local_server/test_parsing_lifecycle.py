@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ragflow_integrations import LLM, ParseError, ParseTimeoutError, Prompt, RAGFlow
-from ragflow_integrations.testing import LocalRAGFlow
+from ragflow_integrations.testing import LocalRAGFlow, ManualClock
 
 
 @pytest.mark.parametrize("dialect", ["v0.13", "v0.24", "v0.27"])
@@ -24,7 +22,8 @@ def test_failed_parse_raises_with_the_servers_message(dialect: str) -> None:
 
 
 def test_join_times_out() -> None:
-    with LocalRAGFlow(dialect="v0.27", parse_delay=5) as srv:
+    # The server's clock never moves: the parse runs until the client's own deadline.
+    with LocalRAGFlow(dialect="v0.27", parse_delay=1, clock=ManualClock()) as srv:
         rag = RAGFlow(srv.api_key, srv.base_url, server_version="v0.27")
         doc = rag.upload_document(rag.create_dataset(name="kb"), "a.txt", b"text " * 50)
         doc.async_parse()
@@ -37,14 +36,13 @@ def test_join_times_out() -> None:
 
 @pytest.mark.parametrize("dialect", ["v0.20", "v0.27"])
 def test_cancel_stops_a_running_parse(dialect: str) -> None:
-    with LocalRAGFlow(dialect=dialect, parse_delay=5) as srv:
+    with LocalRAGFlow(dialect=dialect, parse_delay=1, clock=ManualClock()) as srv:
         rag = RAGFlow(srv.api_key, srv.base_url, server_version=dialect)
         ds = rag.create_dataset(name="kb")
         docs = ds.upload_documents(
             [{"display_name": f"{n}.txt", "blob": b"words " * 40} for n in ("a", "b")]
         )
-        rag.async_parse_documents([docs[0].id])  # b is never started
-        time.sleep(0.2)
+        rag.async_parse_documents([docs[0].id])  # b is never started; a runs until cancelled
         rag.async_cancel_parse_documents([d.id for d in docs])
         stops = [r for r in srv.request_log if r.method == "DELETE"]
         assert [r.body for r in stops] == [{"document_ids": [docs[0].id]}]

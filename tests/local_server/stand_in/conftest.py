@@ -52,9 +52,13 @@ class Api:
 
     # -- seeding ---------------------------------------------------------------------------------
     def dataset(self, name: str = "kb", **body: Any) -> str:
+        return str(self.dataset_record(name, **body)["id"])
+
+    def dataset_record(self, name: str = "kb", **body: Any) -> dict[str, Any]:
         res = self.j("POST", "/datasets", json={"name": name, **body})
         assert res["code"] == 0, res
-        return str(res["data"]["id"])
+        record: dict[str, Any] = res["data"]
+        return record
 
     def upload(self, ds_id: str, files: dict[str, bytes | str]) -> list[str]:
         parts = [

@@ -79,7 +79,7 @@ def test_dialog_schema(api: Callable[..., Any], facts: dict[str, str]) -> None:
     body = {
         "name": "bot",
         "dataset_ids": [ds],
-        "llm_id": "qwen@Tongyi",
+        "llm_id": "glm-4@ZHIPU-AI",
         "top_n": 4,
         "prompt_config": {"prologue": "Yo", "empty_response": "none"},
         "llm": {"model_name": "ignored"},
@@ -88,7 +88,7 @@ def test_dialog_schema(api: Callable[..., Any], facts: dict[str, str]) -> None:
     res = a.j("POST", "/chats", json=body)
     assert res["code"] == 0 and res["message"] == "success"
     chat = res["data"]
-    assert chat["llm_id"] == "qwen@Tongyi" and chat["top_n"] == 4 and chat["kb_names"] == ["kb"]
+    assert chat["llm_id"] == "glm-4@ZHIPU-AI" and chat["top_n"] == 4 and chat["kb_names"] == ["kb"]
     assert "llm" not in chat and "prompt" not in chat and chat["icon"] == ""
     listed = a.j("GET", "/chats")["data"]
     assert set(listed) == {"chats", "total"} and listed["total"] == 1
@@ -100,7 +100,7 @@ def test_dialog_schema(api: Callable[..., Any], facts: dict[str, str]) -> None:
     put = a.j("PUT", f"/chats/{cid}", json={"prompt_config": {"prologue": "Hi"}})["data"]
     assert put["prompt_config"] == {"prologue": "Hi"} and put["dataset_ids"] == [ds]
     assert a.j("GET", f"/chats/{cid}")["data"]["id"] == cid
-    assert a.j("GET", "/chats/ffff") == {"code": 109, "message": "No authorization.", "data": None}
+    assert a.j("GET", "/chats/ffff") == {"code": 109, "message": "No authorization.", "data": False}
     assert a.j("DELETE", f"/chats/{cid}") == {"code": 0, "message": "success", "data": True}
     v27 = api("v0.27")
     assert v27.j("GET", "/chats/ffff")["message"] == "no authorization"
@@ -189,7 +189,120 @@ def test_sessions_new_era(api: Callable[..., Any], facts: dict[str, str]) -> Non
     assert a.j("DELETE", f"/chats/{chat}/sessions", json={}) == {
         "code": 0,
         "message": "success",
-        "data": True,
+        "data": {},
     }
     assert len(a.j("GET", f"/chats/{chat}/sessions")["data"]) == 1
     assert a.j("GET", "/chats/nope/sessions")["code"] == 109
+
+
+def test_dialog_rules_per_version(api: Callable[..., Any], facts: dict[str, str]) -> None:
+    a = api("v0.27")
+    ds, _ = a.seeded(facts)
+    body: dict[str, Any] = {"name": "Bot", "dataset_ids": [ds]}
+    chat = a.j("POST", "/chats", json=body)["data"]
+    assert chat["prompt_config"]["parameters"] == [
+        {"key": "knowledge", "optional": False},
+        {"key": "date", "optional": True},  # v0.27 adds the date parameter
+    ]
+    assert chat["prompt_config"]["prologue"] == "Hi! I'm your assistant. What can I do for you?"
+    assert chat["llm_id"] == chat["tenant_llm_id"]  # v0.27: the tenant's model id
+    assert a.j("POST", "/chats", json={**body, "name": "bot"}) == {
+        "code": 102,
+        "message": "duplicated chat name in creating chat",  # case-insensitive
+    }
+    assert a.j("POST", "/chats", json={"name": ""})["message"] == "`name` is required"
+    assert a.j("POST", "/chats", json={"name": "x", "dataset_ids": "d"})["message"] == (
+        "`dataset_ids` should be a list."
+    )
+    assert a.j("POST", "/chats", json={"name": "x", "llm_id": "unknown"})["message"] == (
+        "`llm_id` unknown doesn't exist"
+    )
+    assert a.j("POST", "/chats", json={"name": "x", "llm_id": "glm-4@ZHIPU-AI"})["code"] == 0
+    res = a.j("POST", "/chats", json={"name": "y", "rerank_id": "BAAI/bge-reranker-v2-m3@any"})
+    assert res["code"] == 0  # the default rerankers need no provider
+    res = a.j("POST", "/chats", json={"name": "z", "prompt_config": {"parameters": [
+        {"key": "k"}, {"key": "k"}]}})  # fmt: skip
+    assert res["message"] == "`parameters` contains duplicate key: k"
+    other = a.j("POST", "/chats", json={"name": "other"})["data"]["id"]
+    assert a.j("PUT", f"/chats/{other}", json={"name": "BOT"}) == {
+        "code": 102,
+        "message": "duplicated chat name",
+    }
+    patched = a.j("PATCH", f"/chats/{other}", json={"llm_setting": {"temperature": 0.5}})
+    assert patched["data"]["llm_setting"] == {"temperature": 0.5}
+    res = a.j("DELETE", "/chats", json={"ids": [other, other, "nope"]})
+    assert res == {
+        "code": 0,
+        "message": "Partially deleted 1 chats with 2 errors",
+        "data": {
+            "success_count": 1,
+            "errors": ["Chat(nope) not found.", f"Duplicate chat ids: {other}"],
+        },
+    }
+    res = a.j(
+        "DELETE", "/chats", content=b'"not json"', headers={"Content-Type": "application/json"}
+    )
+    assert res["code"] == 100 and "'str' object has no attribute 'get'" in res["message"]
+    old = api("v0.26")
+    ds, _ = old.seeded(facts)
+    old.j("POST", "/chats", json={"name": "Bot", "dataset_ids": [ds]})
+    assert old.j("POST", "/chats", json={"name": "bot"})["message"] == (
+        "Duplicated chat name in creating chat."
+    )
+    assert old.j("POST", "/chats", json={"name": ""})["message"] == "`name` is required."
+    # v0.26 resolves name@instance@provider and has no fallback for the "default" instance
+    assert old.j("POST", "/chats", json={"name": "x", "llm_id": "glm-4@ZHIPU-AI"})["code"] == 102
+    assert old.j("POST", "/chats", json={"name": "x", "llm_id": "glm-4@CI@ZHIPU-AI"})["code"] == 0
+
+
+def test_sessions_rules_per_version(api: Callable[..., Any], facts: dict[str, str]) -> None:
+    a = api("v0.27")
+    ds, _ = a.seeded(facts)
+    chat = a.chat([ds])
+    url = f"/chats/{chat}/sessions"
+    assert a.j("POST", url, json={"name": " "}) == {
+        "code": 102,
+        "message": "`name` can not be empty",
+    }
+    sid = a.j("POST", url, json={"name": "s"})["data"]["id"]
+    assert a.j("PATCH", f"{url}/nope", json={"name": "x"}) == {
+        "code": 102,
+        "message": "Session not found!",
+    }
+    assert a.j("PATCH", f"{url}/{sid}", json={"reference": []})["message"] == (
+        "`reference` cannot be changed"
+    )
+    res = a.j("DELETE", url, json={"ids": [sid, sid]})
+    assert res["data"] == {"success_count": 1, "errors": [f"Duplicate session ids: {sid}"]}
+    assert a.j("GET", url, params={"page_size": 101})["code"] == 100  # above the cap
+    assert a.j("GET", url, params={"orderby": "x"})["message"] == "invalid orderby field: x"
+    res = a.j(
+        "POST",
+        "/chat/completions",
+        json={"chat_id": chat, "session_id": "nope", "question": "q", "stream": False},
+    )
+    assert res == {"code": 102, "message": "Session not found!"}
+    old = api("v0.26")
+    ds, _ = old.seeded(facts)
+    chat = old.chat([ds])
+    assert old.j("POST", f"/chats/{chat}/sessions", json={"name": ""})["message"] == (
+        "`name` can not be empty."
+    )
+
+
+def test_delete_sessions_with_a_malformed_body(api: Callable[..., Any]) -> None:
+    headers = {"Content-Type": "application/json"}
+    new = api("v0.27")  # the handler answers it itself, after the chat check
+    chat = new.chat([])
+    res = new.j("DELETE", f"/chats/{chat}/sessions", content=b"not json", headers=headers)
+    assert res == {
+        "code": 101,
+        "message": "Malformed JSON syntax: Missing commas/brackets or invalid encoding",
+        "data": None,
+    }
+    res = new.j("DELETE", "/chats/missing/sessions", content=b"not json", headers=headers)
+    assert res["code"] == 109
+    old = api("v0.26")  # the framework's BadRequest
+    chat = old.chat([])
+    res = old.j("DELETE", f"/chats/{chat}/sessions", content=b"not json", headers=headers)
+    assert res["code"] == 100 and res["message"] == "<BadRequest '400: Bad Request'>"

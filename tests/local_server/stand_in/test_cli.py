@@ -21,6 +21,21 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _interrupt(proc: subprocess.Popen[str], times: int) -> str:
+    """Send SIGINT ``times`` times; the server must exit 0 without a traceback."""
+    try:
+        for _ in range(times):
+            proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert "Traceback" not in err
+    return out
+
+
 def test_serve_and_sigint() -> None:
     cmd = [
         sys.executable,
@@ -50,14 +65,9 @@ def test_serve_and_sigint() -> None:
             base_url + "/api/v1/datasets", headers={"Authorization": "Bearer ragflow-cli"}
         )
         assert res.json() == {"code": 0, "data": [], "total_datasets": 0}
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0
-    assert "Traceback" not in err and "stopped" in out
+        out = _interrupt(proc, times=1)
+    assert "stopped" in out
 
 
 def test_bad_dialect_and_listing() -> None:
@@ -79,3 +89,16 @@ def test_bad_dialect_and_listing() -> None:
         check=True,
     )
     assert res.stdout.split()[0] == "v0.13" and "v0.27" in res.stdout
+
+
+def test_sigint_while_starting_and_twice() -> None:
+    cmd = [sys.executable, "-m", "ragflow_integrations.testing", "serve", "--port", "0"]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("LocalRAGFlow ")  # still printing its address
+    finally:
+        out = _interrupt(proc, times=2)
+    assert out.rstrip().endswith("LocalRAGFlow stopped.")

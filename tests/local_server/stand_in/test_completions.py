@@ -390,3 +390,74 @@ def test_openai_non_stream_and_errors(api: Callable[..., Any], facts: dict[str, 
     assert a.j("POST", f"/openai/{chat}/chat/completions", json={"model": "m", "messages": []})[
         "message"
     ] == ("You have to provide messages.")
+
+
+def test_openai_checks_the_body_before_the_chat(api: Callable[..., Any]) -> None:
+    a = api("v0.27")
+    url = "/openai/nope/chat/completions"
+    user = [{"role": "user", "content": "hi"}]
+    cases = [
+        ({"extra_body": "x"}, "extra_body must be an object."),
+        ({"extra_body": {"reference_metadata": 1}}, "reference_metadata must be an object."),
+        (
+            {"extra_body": {"reference_metadata": {"fields": "a"}}},
+            "reference_metadata.fields must be an array.",
+        ),
+        ({"messages": []}, "You have to provide messages."),
+        (
+            {"messages": [{"role": "assistant", "content": "x"}]},
+            "The last content of this conversation is not from user.",
+        ),
+        ({}, "You don't own the chat nope"),
+    ]
+    for extra, message in cases:
+        body = {"model": "model", "messages": user, **extra}
+        assert a.j("POST", url, json=body) == {"code": 102, "message": message}
+    old = api("v0.22")  # no extra_body checks before v0.23
+    body = {"model": "model", "messages": user, "extra_body": "x"}
+    res = old.j("POST", "/chats_openai/nope/chat/completions", json=body)
+    assert res == {"code": 102, "message": "You don't own the chat nope"}
+
+
+def test_new_completion_checks_messages(api: Callable[..., Any], facts: dict[str, str]) -> None:
+    a = api("v0.27")
+    ds, _ = a.seeded(facts)
+    chat = a.chat([ds])
+    cases = [
+        ({}, 101, "required argument are missing: messages"),
+        ({"messages": []}, 101, "`messages` must be a non-empty list."),
+        ({"messages": ["x"]}, 101, "Every item in `messages` must be an object."),
+        (
+            {"messages": [{"role": "user"}]},
+            101,
+            "Every item in `messages` must include `role` and `content`.",
+        ),
+        (
+            {"messages": [{"role": "system", "content": "s"}]},
+            101,
+            "`messages` must contain a user message.",
+        ),
+        (
+            {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]},
+            101,
+            "The last message must be from user.",
+        ),
+        (
+            {"question": "q", "store_history_messages": False},
+            102,
+            "`pass_all_history_messages` must be true when `store_history_messages` is false.",
+        ),
+        (
+            {"question": "q", "session_id": "s", "chat_id": None},
+            102,
+            "`chat_id` is required when `session_id` is provided.",
+        ),
+    ]
+    for extra, code, message in cases:
+        body = {"chat_id": chat, "stream": False, **extra}
+        assert a.j("POST", "/chat/completions", json=body) == {"code": code, "message": message}
+    old = api("v0.25.3")
+    ds, _ = old.seeded(facts)
+    chat = old.chat([ds])
+    res = old.j("POST", "/chat/completions", json={"chat_id": chat, "question": "q"})
+    assert res["message"] == "required argument are missing: messages; "  # messages only

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+MISSING_UUID1 = "00000000000010008000000000000000"  # a well-formed UUID1 no record has
+
 
 def test_strict_create_from_019(api: Callable[..., Any]) -> None:
     new = api("v0.19")
@@ -29,9 +31,9 @@ def test_strict_create_from_019(api: Callable[..., Any]) -> None:
     assert res["data"]["chunk_count"] == 0 and res["data"]["chunk_method"] == "naive"
 
 
-def test_create_duplicate_and_shape(api: Callable[..., Any]) -> None:
+def test_create_shape_and_duplicate_names_per_era(api: Callable[..., Any]) -> None:
     a = api("v0.27")
-    res = a.j("POST", "/datasets", json={"name": "dup"})
+    res = a.j("POST", "/datasets", json={"name": "Dup"})
     assert set(res) == {"code", "data"}
     ds = res["data"]
     for key in (
@@ -49,28 +51,59 @@ def test_create_duplicate_and_shape(api: Callable[..., Any]) -> None:
     ):
         assert key in ds
     assert len(ds["id"]) == 32 and ds["id"][12] == "1"  # uuid1-shaped
-    assert a.j("POST", "/datasets", json={"name": "dup"})["code"] != 0
+    assert ds["avatar"] is None and ds["embedding_model"] == "BAAI/bge-small-en-v1.5@Local@Builtin"
+    # v0.22+ (create_with_name): a taken name, in any case, gets a counter
+    assert a.j("POST", "/datasets", json={"name": "dup"})["data"]["name"] == "dup(1)"
+    assert a.j("POST", "/datasets", json={"name": "dup"})["data"]["name"] == "dup(2)"
+    v21 = api("v0.21")
+    v21.dataset("Dup")
+    res = v21.j("POST", "/datasets", json={"name": "dup"})
+    assert res == {"code": 103, "message": "Dataset name 'dup' already exists"}
+    assert api("v0.22").dataset("x") and api("v0.18").j("POST", "/datasets", json={})["code"] == 102
 
 
 def test_list_shapes_and_filters(api: Callable[..., Any]) -> None:
     old = api("v0.20")
     assert "total_datasets" not in old.j("GET", "/datasets")
     miss = old.j("GET", "/datasets", params={"name": "nothing"})
-    assert miss["code"] == 102 and "lacks permission" in miss["message"]
+    assert miss["code"] == 108 and "lacks permission" in miss["message"]  # permission error
+    assert api("v0.25.0").j("GET", "/datasets", params={"name": "x"})["code"] == 102
     new = api("v0.21")
     for i in range(3):
         new.dataset(f"d{i}")
     res = new.j("GET", "/datasets", params={"page": 1, "page_size": 2})
     assert res["total_datasets"] == 3 and len(res["data"]) == 2
     assert [d["name"] for d in res["data"]] == ["d2", "d1"]  # newest first by default
-    res = new.j("GET", "/datasets", params={"desc": "false"})
-    assert [d["name"] for d in res["data"]] == ["d0", "d1", "d2"]
+    for false in ("false", "0", "no"):  # pydantic's lax bool
+        res = new.j("GET", "/datasets", params={"desc": false})
+        assert [d["name"] for d in res["data"]] == ["d0", "d1", "d2"]
+    assert new.j("GET", "/datasets", params={"name": "D1"})["data"][0]["name"] == "d1"
     res = new.j("GET", "/datasets", params={"offset": 0})
     assert res["code"] == 101 and "offset" in res["message"]
+    res = new.j("GET", "/datasets", params={"page": "a"})
+    assert res["code"] == 101 and "Input should be a valid integer" in res["message"]
     v18 = api("v0.18")
     assert v18.j("GET", "/datasets", params={"name": "x"})["message"] == "The dataset doesn't exist"
     v13 = api("v0.13")
     assert v13.j("GET", "/datasets")["code"] == 102  # no datasets at all is an error in 0.13
+
+
+def test_list_ids_and_parsing_status_027(api: Callable[..., Any]) -> None:
+    a = api("v0.27")
+    one, two = a.dataset("a"), a.dataset("b")
+    res = a.j("GET", "/datasets", params=[("ids", one), ("ids", two)])
+    assert {d["id"] for d in res["data"]} == {one, two}
+    res = a.j("GET", "/datasets", params={"id": one, "ids": two})
+    assert res["code"] == 102 and res["message"].startswith("Should not provide both 'id'")
+    res = a.j("GET", "/datasets", params=[("ids", one), ("ids", one)])
+    assert res["code"] == 101 and "Duplicate ids" in res["message"]
+    a.upload(one, {"x.txt": "x"})
+    res = a.j("GET", "/datasets", params={"id": one, "include_parsing_status": "true"})
+    assert res["data"][0]["parsing_status"]["unstart_count"] == 1
+    old = api("v0.26")
+    ds = old.dataset("a")
+    res = old.j("GET", "/datasets", params={"id": ds, "include_parsing_status": "true"})
+    assert "parsing_status" not in res["data"][0] and "unstart_count" not in res["data"][0]
 
 
 def test_page_size_cap_026(api: Callable[..., Any]) -> None:
@@ -115,14 +148,25 @@ def test_dataset_delete_replies(api: Callable[..., Any]) -> None:
     assert v19.j("DELETE", "/datasets", json={})["code"] == 101  # ids key required
     ds = v19.dataset("x")
     assert v19.j("DELETE", "/datasets", json={"ids": [ds]}) == {"code": 0}
-    res = v19.j("DELETE", "/datasets", json={"ids": ["f" * 32]})
-    assert res["code"] == 102 and "lacks permission for datasets" in res["message"]
+    res = v19.j("DELETE", "/datasets", json={"ids": ["f" * 32]})  # not a UUID1 before v0.27
+    assert res == {
+        "code": 101,
+        "message": f"Field: <ids> - Message: <Invalid UUID1 format> - Value: <['{'f' * 32}']>",
+    }
+    gone = MISSING_UUID1
+    res = v19.j("DELETE", "/datasets", json={"ids": [gone]})
+    assert res["code"] == 108 and f"lacks permission for datasets: '{gone}'" in res["message"]
+    res = v19.j("DELETE", "/datasets", json={"ids": [ds, ds]})
+    assert res["code"] == 101 and "Duplicate ids" in res["message"]
     v25 = api("v0.25.0")
     ds = v25.dataset("x")
     assert v25.j("DELETE", "/datasets", json={"ids": [ds]}) == {
         "code": 0,
         "data": {"success_count": 1},
     }
+    v27 = api("v0.27")
+    res = v27.j("DELETE", "/datasets", json={"ids": ["f" * 32]})  # any UUID from v0.27
+    assert res["code"] == 102 and "lacks permission for datasets" in res["message"]
 
 
 def test_update_reply_per_era(api: Callable[..., Any]) -> None:
@@ -136,12 +180,26 @@ def test_update_reply_per_era(api: Callable[..., Any]) -> None:
     )
     assert res["data"]["name"] == "y"
     assert res["data"]["parser_config"]["chunk_token_num"] == 64
-    assert res["data"]["parser_config"]["delimiter"] == "\n"  # deep-merged
-    assert v20.j("PUT", f"/datasets/{ds}", json={})["message"] == "No properties were modified"
+    assert res["data"]["parser_config"]["delimiter"] == "\\n"  # deep-merged, r"\n" until v0.21
+    assert v20.j("PUT", f"/datasets/{ds}", json={}) == {
+        "code": 101,
+        "message": "No properties were modified",
+    }
+    assert v20.j("PUT", f"/datasets/{MISSING_UUID1}", json={"name": "z"})["code"] == 108
     v251 = api("v0.25.1")
     ds = v251.dataset("x")
     assert v251.j("GET", f"/datasets/{ds}")["data"]["name"] == "x"
     assert "connectors" in v251.j("PUT", f"/datasets/{ds}", json={"description": "z"})["data"]
+    assert v251.j("PUT", f"/datasets/{ds}", json={})["code"] == 102
+    v27 = api("v0.27")
+    ds = v27.dataset("x")
+    v27.dataset("taken")
+    assert v27.j("PUT", f"/datasets/{ds}", json={}) == {
+        "code": 102,
+        "message": "no properties were modified",
+    }
+    res = v27.j("PUT", f"/datasets/{ds}", json={"name": "TAKEN"})
+    assert res == {"code": 102, "message": "Dataset name 'TAKEN' already exists"}
 
 
 def _docs(a: Any, ds: str, **params: Any) -> Any:

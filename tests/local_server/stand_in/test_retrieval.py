@@ -227,3 +227,42 @@ def test_meta_filter_styles() -> None:
     assert meta_filter(metas, only_unknown) == []
     dates = flatten_metas({"d1": {"day": "2024-01-05"}, "d2": {"day": "2023-12-31"}})
     assert meta_filter(dates, [{"key": "day", "op": "≥", "value": "2024-01-01"}]) == ["d1"]
+
+
+def test_retrieval_numbers_and_paging_per_version(
+    api: Callable[..., Any], facts: dict[str, str]
+) -> None:
+    a = api("v0.27")
+    ds, _ = a.seeded(facts)
+    body = {"dataset_ids": [ds], "question": "sky"}
+    res = a.j("POST", "/retrieval", json={**body, "top_k": "a"})  # int() fails: code 100
+    assert res["code"] == 100 and "invalid literal for int() with base 10: 'a'" in res["message"]
+    res = a.j("POST", "/retrieval", json={**body, "vector_similarity_weight": "a"})
+    assert res["code"] == 100 and "could not convert string to float: 'a'" in res["message"]
+    res = a.j("POST", "/retrieval", json={**body, "highlight": "maybe"})
+    assert res == {"code": 102, "message": "`highlight` should be a boolean"}
+    res = a.j("POST", "/retrieval", json={**body, "page": "a", "page_size": None})
+    assert res["code"] == 0  # v0.27 falls back to page 1 and 30 per page
+    assert a.j("POST", "/retrieval", json={"dataset_ids": [ds]}) == {
+        "code": 102,
+        "message": "`question` is required.",
+    }
+    old = api("v0.26")
+    ds, _ = old.seeded(facts)
+    res = old.j("POST", "/retrieval", json={"dataset_ids": [ds], "question": "sky", "page": "a"})
+    assert res["code"] == 100 and "invalid literal for int()" in res["message"]
+    v23 = api("v0.23")
+    ds, _ = v23.seeded(facts)
+    res = v23.j("POST", "/retrieval", json={"dataset_ids": [ds], "question": "sky", "highlight": 7})
+    assert res["code"] == 0  # no highlight check before v0.24
+
+
+def test_top_k_bounds_vector_candidates_only(
+    api: Callable[..., Any], facts: dict[str, str]
+) -> None:
+    a = api("v0.27")
+    ds, _ = a.seeded(facts)
+    body = {"dataset_ids": [ds], "question": "sky blue sunlight red", "similarity_threshold": 0}
+    many = a.j("POST", "/retrieval", json=body)["data"]["total"]
+    few = a.j("POST", "/retrieval", json={**body, "top_k": 1})["data"]["total"]
+    assert many > 1 and few > 1  # every full-text match stays a candidate

@@ -250,3 +250,20 @@ def test_utf8_bodies(serve: Callable[..., LocalRAGFlow]) -> None:
     auth = {"Authorization": f"Bearer {server.api_key}"}
     res = httpx.post(server.api_url + "/datasets", json={"name": "知识库"}, headers=auth, timeout=5)
     assert "知识库".encode() in res.content  # ensure_ascii=False on the wire
+
+
+def test_repeated_slashes_are_merged_like_werkzeug(api: Callable[..., Any]) -> None:
+    a = api("v0.27")
+    res = a.call("GET", "/datasets//documents", follow_redirects=False)
+    assert res.status_code == 308 and res.headers["location"] == "/api/v1/datasets/documents"
+    followed = a.j("GET", "/datasets//documents", follow_redirects=True)
+    assert (
+        followed["code"] == 102
+        and "lacks permission for dataset 'documents'" in followed["message"]
+    )
+    res = a.j("DELETE", "/datasets//documents", json={"ids": ["x"]})  # /datasets/{id} has no DELETE
+    assert res == {
+        "code": 100,
+        "message": "<MethodNotAllowed '405: Method Not Allowed'>",
+        "data": None,
+    }

@@ -99,3 +99,15 @@ def test_proxy_html_502() -> None:
 def test_replies_that_do_not_fit(body: bytes) -> None:
     with pytest.raises(APIResponseValidationError, match="list datasets"):
         unwrap(resp(body), REQ)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": 108, "message": "User 'u' lacks permission for dataset 'd'"},  # up to v0.24
+        {"code": 102, "message": "User 'u' lacks permission for dataset 'd'"},  # from v0.25
+    ],
+)
+def test_an_id_that_is_not_there_is_not_found_on_every_version(body: dict[str, object]) -> None:
+    with pytest.raises(NotFoundError, match="lacks permission"):
+        unwrap(resp(body), REQ)
