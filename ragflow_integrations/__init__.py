@@ -39,6 +39,7 @@ from ._version import __version__
 from .types import (
     LLM,
     Agent,
+    AgentDsl,
     AgentSession,
     AsyncAgent,
     AsyncAgentSession,
@@ -87,6 +88,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Agent",
+    "AgentDsl",
     "AgentSession",
     "AsyncAgent",
     "AsyncAgentSession",

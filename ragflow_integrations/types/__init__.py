@@ -1,6 +1,6 @@
 """The models the client returns."""
 
-from .agent import Agent, AgentSession, AsyncAgent, AsyncAgentSession
+from .agent import Agent, AgentDsl, AgentSession, AsyncAgent, AsyncAgentSession
 from .chat import AsyncChat, Chat
 from .chunk import AsyncChunk, Chunk
 from .configs import (
@@ -31,6 +31,7 @@ from .session import AsyncSession, Message, Session
 __all__ = [
     "LLM",
     "Agent",
+    "AgentDsl",
     "AgentSession",
     "AsyncAgent",
     "AsyncAgentSession",

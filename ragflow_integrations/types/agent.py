@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from typing import Any, Literal, overload
+from typing import Any, ClassVar, Literal, overload
 
 from pydantic import AliasChoices, Field, model_validator
 
+from .._exceptions import UnsupportedFeatureError
 from ._base import AsyncModel, RAGFlowModel, SyncModel
-from .session import Message
+from .session import AsyncSession, Message, Session
 
 __all__ = [
     "Agent",
+    "AgentDsl",
     "AgentFields",
     "AgentSession",
     "AgentSessionFields",
@@ -21,8 +23,49 @@ __all__ = [
 ]
 
 
+def _begin_only() -> dict[str, Any]:
+    return {
+        "begin": {
+            "obj": {"component_name": "Begin", "params": {}},
+            "downstream": [],
+            "upstream": [],
+        }
+    }
+
+
+def _begin_node() -> dict[str, Any]:
+    return {
+        "edges": [],
+        "nodes": [
+            {
+                "id": "begin",
+                "type": "beginNode",
+                "data": {"label": "Begin", "name": "begin"},
+                "position": {"x": 50, "y": 200},
+                "sourcePosition": "left",
+                "targetPosition": "right",
+            }
+        ],
+    }
+
+
+class AgentDsl(RAGFlowModel):
+    """A canvas DSL, by default one with only its Begin component (the official SDK's
+    ``Agent.Dsl``): ``create_agent(title, Agent.Dsl(rag, {}).to_json())``."""
+
+    answer: list[Any] = Field(default_factory=list)
+    components: dict[str, Any] = Field(default_factory=_begin_only)
+    graph: dict[str, Any] = Field(default_factory=_begin_node)
+    history: list[Any] = Field(default_factory=list)
+    messages: list[Any] = Field(default_factory=list)
+    path: list[Any] = Field(default_factory=list)
+    reference: list[Any] = Field(default_factory=list)
+
+
 class AgentFields(RAGFlowModel):
     """The fields of an agent."""
+
+    Dsl: ClassVar[type[AgentDsl]] = AgentDsl
 
     id: str = ""
     title: str = ""
@@ -193,8 +236,10 @@ class AgentSessionFields(RAGFlowModel):
         return ""
 
 
-class AgentSession(AgentSessionFields, SyncModel):
-    """A conversation with an agent."""
+class AgentSession(AgentSessionFields, Session):
+    """A conversation with an agent (a :class:`Session`, as in the official SDK)."""
+
+    chat_id: str = Field(default="", exclude=True, repr=False)
 
     @overload
     def ask(self, question: str = "", stream: Literal[False] = False, **kwargs: Any) -> Message: ...
@@ -227,14 +272,20 @@ class AgentSession(AgentSessionFields, SyncModel):
             return client._ask_agent_stream(self, question, options)  # type: ignore[no-any-return]
         return client._ask_agent(self, question, options)  # type: ignore[no-any-return]
 
+    def update(self, update_message: dict[str, Any]) -> None:
+        """RAGFlow cannot rename an agent session: raises :class:`UnsupportedFeatureError`."""
+        raise _no_rename()
+
     def delete(self) -> bool:
         """Delete this session."""
         self._bound()._delete_agent_sessions(self.agent_id, [self.id])
         return True
 
 
-class AsyncAgentSession(AgentSessionFields, AsyncModel):
-    """A session from :class:`~ragflow_integrations.AsyncRAGFlow`."""
+class AsyncAgentSession(AgentSessionFields, AsyncSession):
+    """A session from :class:`~ragflow_integrations.AsyncRAGFlow` (an :class:`AsyncSession`)."""
+
+    chat_id: str = Field(default="", exclude=True, repr=False)
 
     @overload
     def ask(
@@ -268,10 +319,21 @@ class AsyncAgentSession(AgentSessionFields, AsyncModel):
             return client._ask_agent_stream(self, question, options)  # type: ignore[no-any-return]
         return client._ask_agent(self, question, options)  # type: ignore[no-any-return]
 
+    async def update(self, update_message: dict[str, Any]) -> None:
+        """RAGFlow cannot rename an agent session: raises :class:`UnsupportedFeatureError`."""
+        raise _no_rename()
+
     async def delete(self) -> bool:
         """Delete this session."""
         await self._bound()._delete_agent_sessions(self.agent_id, [self.id])
         return True
+
+
+def _no_rename() -> UnsupportedFeatureError:
+    return UnsupportedFeatureError(
+        "RAGFlow has no route to rename an agent session (no version has one)",
+        feature="agent_session_update",
+    )
 
 
 def _options(

@@ -341,3 +341,29 @@ def test_agent_tool_names() -> None:
     assert Agent(id="a" * 32, title="RAGFlow guide agent!").tool_name == "ragflow_guide_agent"
     assert Agent(id="b" * 32, title="问答").tool_name == "ragflow_agent_bbbbbbbb"
     assert len(Agent(id="c", title="x" * 99).tool_name) == 64
+
+
+def test_agent_sessions_are_sessions_as_in_the_official_sdk() -> None:
+    from ragflow_integrations import AgentSession, AsyncAgentSession, AsyncSession, Session
+
+    legacy = AgentSession.model_validate({"id": "s", "dialog_id": "agent-1", "message": None})
+    assert isinstance(legacy, Session) and legacy.agent_id == "agent-1"
+    assert legacy.chat_id == "" and "chat_id" not in legacy.model_dump()  # never a chat's id
+    assert legacy.messages == [] and legacy.name is None
+    assert issubclass(AsyncAgentSession, AsyncSession)
+    with pytest.raises(UnsupportedFeatureError, match="rename an agent session"):
+        legacy.update({"name": "other"})
+
+
+def test_agent_dsl_defaults_to_a_begin_only_canvas() -> None:
+    from ragflow_integrations import Agent, AgentDsl, AsyncAgent
+
+    assert Agent.Dsl is AgentDsl and AsyncAgent.Dsl is AgentDsl
+    dsl = Agent.Dsl(None, {})
+    assert dsl.components["begin"]["obj"]["component_name"] == "Begin"
+    assert dsl.graph["nodes"][0]["id"] == "begin"
+    assert dsl.answer == dsl.history == dsl.messages == dsl.path == dsl.reference == []
+    mine = Agent.Dsl(None, {"components": DSL["components"], "globals": {"sys.query": ""}})
+    assert mine.to_json()["components"] == DSL["components"]
+    assert mine.to_json()["globals"] == {"sys.query": ""}  # unknown keys are kept
+    assert "Dsl" not in Agent.model_fields
