@@ -43,6 +43,7 @@ demo: install-demo
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Unit tests and cassette replays run with sockets disabled; the local-server tests

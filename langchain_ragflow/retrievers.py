@@ -52,6 +52,7 @@ _COMPARATORS: dict[str, Op] = {
 
 _OPERATORS = (Operator.AND, Operator.OR, Operator.NOT)
 
+
 class RAGFlowTranslator(Visitor):
     """Translates LangChain structured queries into RAGFlow metadata filters.
 

@@ -41,7 +41,6 @@ LLM_METADATA_KEYS: tuple[str, ...] = ("document_name",)
 are not); the document's own metadata is shown too."""
 
 
-
 def hidden_keys(metadata: dict[str, Any], meta_fields: dict[str, Any] | None) -> list[str]:
     """The keys of ``metadata`` that LLMs and embedding models do not see: RAGFlow's, except
     :data:`LLM_METADATA_KEYS` (the document's own metadata, ``meta_fields``, is shown).

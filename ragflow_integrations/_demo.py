@@ -49,8 +49,12 @@ def run_demo(dialect: str = "v0.27", out: TextIO = sys.stdout, frameworks: bool 
         suffix = "" if local else "_" + uuid.uuid4().hex[:8]
         bulk = rag._dialect().has("document_meta_fields")
         say("1. Upload and parse the sample documents" + (" (bulk ingestion)" if bulk else ""))
-        samples = load_samples(rag, dataset_name=f"ragflow_demo{suffix}",
-                               chat_name=f"RAGFlow demo guide{suffix}", show_progress=True)
+        samples = load_samples(
+            rag,
+            dataset_name=f"ragflow_demo{suffix}",
+            chat_name=f"RAGFlow demo guide{suffix}",
+            show_progress=True,
+        )
         try:
             say(f"   dataset {samples.dataset.name!r}: {len(samples.documents)} documents parsed")
             if bulk:
@@ -59,10 +63,16 @@ def run_demo(dialect: str = "v0.27", out: TextIO = sys.stdout, frameworks: bool 
                 say(f"   ingesting again: {', '.join(actions)}; requests {again.requests}")
             say()
             say(f"2. Retrieve: {QUESTION}")
-            for chunk in rag.retrieve(dataset_ids=[samples.dataset.id], question=QUESTION,
-                                      page_size=3, similarity_threshold=0.1):
-                say(f"   {chunk.similarity:.3f} (term {chunk.term_similarity:.3f}, vector "
-                    f"{chunk.vector_similarity:.3f})  {chunk.document_name}")
+            for chunk in rag.retrieve(
+                dataset_ids=[samples.dataset.id],
+                question=QUESTION,
+                page_size=3,
+                similarity_threshold=0.1,
+            ):
+                say(
+                    f"   {chunk.similarity:.3f} (term {chunk.term_similarity:.3f}, vector "
+                    f"{chunk.vector_similarity:.3f})  {chunk.document_name}"
+                )
                 say(textwrap.indent(textwrap.fill(chunk.content, 88), "      "))
             say()
             assert samples.chat is not None
@@ -83,8 +93,14 @@ def run_demo(dialect: str = "v0.27", out: TextIO = sys.stdout, frameworks: bool 
                     say(f"     [ID:{n}] {ref.document_name}: {ref.content[:70].strip()}...")
             say()
             if frameworks:
-                _run_frameworks(say, base_url, api_key, rag.server_version(),
-                                samples.dataset.id, samples.chat.id)
+                _run_frameworks(
+                    say,
+                    base_url,
+                    api_key,
+                    rag.server_version(),
+                    samples.dataset.id,
+                    samples.chat.id,
+                )
         finally:
             if not local:  # leave a real server as we found it
                 if samples.chat is not None:

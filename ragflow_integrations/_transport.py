@@ -223,9 +223,7 @@ class _Transport:
         self.max_response_size = max_response_size
         self.clock: Callable[[], float] = time.monotonic
 
-    def with_options(
-        self, timeout: Timeout, max_retries: int, max_response_size: int
-    ) -> Any:
+    def with_options(self, timeout: Timeout, max_retries: int, max_response_size: int) -> Any:
         """A copy with other limits, sharing the connection pool."""
         clone = copy.copy(self)
         clone.timeout, clone.max_retries = timeout, max_retries
@@ -258,8 +256,7 @@ class _Transport:
         else:
             limit = f"stream_idle_timeout={self.timeout.stream_idle:g} s"
         return APITimeoutError(
-            f"{req.describe()} timed out waiting for {waiting_for} from {self.shown_root} "
-            f"({limit})"
+            f"{req.describe()} timed out waiting for {waiting_for} from {self.shown_root} ({limit})"
         )
 
     def failure(
@@ -761,4 +758,3 @@ class AsyncTransport(_Transport):
         if pool is not None and pool.keeper is not None:
             pool.keeper.cancel()
             await asyncio.wait([pool.keeper])
-

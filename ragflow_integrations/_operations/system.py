@@ -47,8 +47,10 @@ def _error_code(raw: Any) -> Any:
 def _auth_failure(resp: Response, raw: Any, req: Request) -> None:
     """A bad key is reported as soon as an answer shows it."""
     code = _error_code(raw)
-    if resp.status == 401 or code == 401 or (
-        code == 109 and isinstance(raw, dict) and _BAD_KEY.search(str(raw.get("message")))
+    if (
+        resp.status == 401
+        or code == 401
+        or (code == 109 and isinstance(raw, dict) and _BAD_KEY.search(str(raw.get("message"))))
     ):
         unwrap(resp, req)  # raises AuthenticationError
 
@@ -166,9 +168,7 @@ def _probe_v025_on(named: object) -> Op[Detected]:
     if "MethodNotAllowed" in str(raw.get("message") if isinstance(raw, dict) else ""):
         return Detected((0, 25, 0), note=f"{note}; it answers like v0.25.0")
     found = FEATURES["get_dataset"]
-    return Detected(
-        found, note=f"{note}; it answers like {format_version(found)} to v0.25.x"
-    )
+    return Detected(found, note=f"{note}; it answers like {format_version(found)} to v0.25.x")
 
 
 def health() -> Op[dict[str, Any]]:

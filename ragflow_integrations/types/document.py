@@ -252,9 +252,7 @@ class AsyncDocument(DocumentFields, AsyncModel):
         """Stop parsing this document, if it is being parsed."""
         await self._bound()._cancel_parse(self.dataset_id, [self.id])
 
-    def join(
-        self, interval: float = 15, timeout: float = 3600
-    ) -> AsyncIterator[tuple[float, str]]:
+    def join(self, interval: float = 15, timeout: float = 3600) -> AsyncIterator[tuple[float, str]]:
         """Wait for parsing to end: ``async for progress, message in doc.join(): ...``
         (see :meth:`Document.join`).
         """

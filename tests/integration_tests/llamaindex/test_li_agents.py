@@ -68,9 +68,7 @@ async def test_async_engines(seeded: Seeded) -> None:
 
 
 def test_query_engine_streams(seeded: Seeded) -> None:
-    engine = RAGFlowQueryEngine(
-        agent_id=seeded.agent_id, streaming=True, **seeded.client_kwargs()
-    )
+    engine = RAGFlowQueryEngine(agent_id=seeded.agent_id, streaming=True, **seeded.client_kwargs())
     response = engine.query(QUESTION)
     text = "".join(response.response_gen)  # type: ignore[union-attr]
     assert cited_within(text, len(response.source_nodes))

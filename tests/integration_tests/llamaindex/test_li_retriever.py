@@ -196,9 +196,7 @@ async def test_nested_not_filter_is_exact_async(seeded: Seeded) -> None:
 
 
 @pytest.mark.vcr
-def test_one_level_filter_goes_to_the_server(
-    seeded: Seeded, sent_requests: list[Request]
-) -> None:
+def test_one_level_filter_goes_to_the_server(seeded: Seeded, sent_requests: list[Request]) -> None:
     """One condition list: v0.27 receives it as ``metadata_condition``."""
     one_level = MetadataFilters(
         filters=[
