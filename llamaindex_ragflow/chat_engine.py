@@ -25,6 +25,7 @@ from ragflow_integrations import (
     ChatCompletionChunk,
     Message,
     RAGFlow,
+    RAGFlowConfigError,
     Session,
     UnsupportedFeatureError,
 )
@@ -88,7 +89,9 @@ class RAGFlowChatEngine(BaseChatEngine):
         callback_manager: CallbackManager | None = None,
     ) -> None:
         if bool(chat_id) == bool(agent_id):
-            raise ValueError("RAGFlowChatEngine needs a chat assistant's chat_id or an agent_id")
+            raise RAGFlowConfigError(
+                "RAGFlowChatEngine needs a chat assistant's chat_id or an agent_id"
+            )
         self.chat_id = chat_id or ""
         self.agent_id = agent_id
         self.session_name = session_name

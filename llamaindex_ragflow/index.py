@@ -21,6 +21,7 @@ from ragflow_integrations import (
     IngestResult,
     NotFoundError,
     RAGFlow,
+    RAGFlowConfigError,
 )
 from ragflow_integrations.metadata import source_id_of, source_metadata
 
@@ -88,7 +89,7 @@ class RAGFlowIndex(BaseManagedIndex):
         storage_context: StorageContext | None = None,
     ) -> None:
         if not dataset_id:
-            raise ValueError("RAGFlowIndex needs the dataset_id of a RAGFlow dataset")
+            raise RAGFlowConfigError("RAGFlowIndex needs the dataset_id of a RAGFlow dataset")
         self.dataset_id = dataset_id
         self.wait = wait
         self.parse_timeout = parse_timeout
@@ -130,13 +131,13 @@ class RAGFlowIndex(BaseManagedIndex):
         ``parser_config`` instead). ``kwargs`` are the constructor's.
         """
         if transformations:
-            raise ValueError(
+            raise RAGFlowConfigError(
                 "RAGFlow chunks documents itself; pass dataset_options={'chunk_method': ..., "
                 "'parser_config': ...} instead of transformations"
             )
         if dataset_id is None:
             if not dataset_name:
-                raise ValueError("pass dataset_id (an existing dataset) or dataset_name")
+                raise RAGFlowConfigError("pass dataset_id (an existing dataset) or dataset_name")
             rag = Clients(**_connection(kwargs)).sync
             dataset_id = _find_or_create(rag, dataset_name, dataset_options)
         index = cls(

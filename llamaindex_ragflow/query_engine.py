@@ -23,6 +23,7 @@ from ragflow_integrations import (
     ChatCompletionChunk,
     Message,
     RAGFlow,
+    RAGFlowConfigError,
 )
 
 from ._answers import AnswerStream, completion_metadata
@@ -72,7 +73,9 @@ class RAGFlowQueryEngine(BaseQueryEngine):
         callback_manager: CallbackManager | None = None,
     ) -> None:
         if bool(chat_id) == bool(agent_id):
-            raise ValueError("RAGFlowQueryEngine needs a chat assistant's chat_id or an agent_id")
+            raise RAGFlowConfigError(
+                "RAGFlowQueryEngine needs a chat assistant's chat_id or an agent_id"
+            )
         self.chat_id = chat_id or ""
         self.agent_id = agent_id
         self.streaming = streaming

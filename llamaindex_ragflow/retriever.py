@@ -67,7 +67,7 @@ class RAGFlowRetriever(BaseRetriever):
         verbose: bool = False,
     ) -> None:
         if isinstance(dataset_ids, str) or not dataset_ids:
-            raise ValueError("RAGFlowRetriever needs a non-empty list of dataset_ids")
+            raise RAGFlowConfigError("RAGFlowRetriever needs a non-empty list of dataset_ids")
         if similarity_top_k < 1:
             raise RAGFlowConfigError(f"similarity_top_k must be >= 1, got {similarity_top_k}")
         self.dataset_ids = list(dataset_ids)

@@ -297,7 +297,7 @@ def test_retriever_async_without_async_client_uses_a_thread() -> None:
 
 
 def test_retriever_validates_early() -> None:
-    with pytest.raises(ValueError, match="dataset_ids"):
+    with pytest.raises(RAGFlowConfigError, match="dataset_ids"):
         RAGFlowRetriever([], client=FakeRAG())  # type: ignore[arg-type]
     with pytest.raises(UnsupportedFilterError, match="text_match"):
         RAGFlowRetriever(

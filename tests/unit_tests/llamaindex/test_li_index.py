@@ -8,6 +8,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import Document, TextNode
 
 from llamaindex_ragflow import RAGFlowIndex, RAGFlowRetriever
+from ragflow_integrations import RAGFlowConfigError
 
 
 def index() -> RAGFlowIndex:
@@ -24,11 +25,11 @@ def test_nodes_are_left_to_ragflow() -> None:
         idx.insert_nodes([TextNode(text="x")])
     with pytest.raises(NotImplementedError, match="deleting nodes"):
         idx.delete_nodes(["n"])
-    with pytest.raises(ValueError, match="instead of transformations"):
+    with pytest.raises(RAGFlowConfigError, match="instead of transformations"):
         RAGFlowIndex.from_documents(
             [Document(text="x")], transformations=[SentenceSplitter()], dataset_id="ds"
         )
-    with pytest.raises(ValueError, match="dataset_name"):
+    with pytest.raises(RAGFlowConfigError, match="dataset_name"):
         RAGFlowIndex.from_documents([Document(text="x")], api_key="k")
 
 
