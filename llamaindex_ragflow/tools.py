@@ -317,7 +317,9 @@ class RAGFlowToolSpec(BaseToolSpec):
 
     def _require_write(self) -> None:
         if not self.allow_write:
-            raise PermissionError("writing is disabled; create RAGFlowToolSpec(allow_write=True)")
+            raise RAGFlowConfigError(
+                "writing is disabled; create RAGFlowToolSpec(allow_write=True)"
+            )
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -561,7 +561,7 @@ def test_tool_errors_are_text_for_the_agent() -> None:
     )
     assert asyncio.run(spec.alist_documents("nope")).startswith("Error: NotFoundError")
     assert spec.list_datasets().startswith("Error: NotFoundError")
-    with pytest.raises(PermissionError):
+    with pytest.raises(RAGFlowConfigError, match="allow_write=True"):
         spec.upload_text("ds1", "n", "t")
 
 
