@@ -691,6 +691,11 @@ class AsyncTransport(_Transport):
             raise
 
     async def _send(self, req: Request, deadline: float | None) -> tuple[httpx.Response, _Budget]:
+        if self._given is not None and self._given.is_closed:
+            raise RAGFlowConfigError(
+                f"cannot send {req.describe()}: the httpx.AsyncClient given as http_client= "
+                "is closed"
+            )
         budget = _Budget(self, req, self.deadline() if deadline is None else deadline)
         headers = self._headers(req)
         body = req.body_bytes()

@@ -127,6 +127,17 @@ async def test_an_invalid_url_inside_httpx_is_typed() -> None:
         await arag.list_datasets()
 
 
+async def test_a_closed_http_client_of_the_caller_is_named() -> None:
+    given = httpx.AsyncClient()
+    await given.aclose()
+    arag = AsyncRAGFlow(
+        api_key="k", base_url="http://ragflow.test", server_version="v0.27", http_client=given
+    )
+    with pytest.raises(RAGFlowConfigError, match=r"http_client= is closed") as info:
+        await arag.list_datasets()
+    assert "GET /api/v1/datasets" in str(info.value)
+
+
 def test_redirects_are_not_followed() -> None:
     elsewhere = "https://elsewhere.test/api/v1/datasets"
     rag, adapter = sync_client([(302, b"", {"Location": elsewhere}), (200, OK)])
