@@ -15,12 +15,13 @@ from typing import Any
 from ._common import rest_page, rest_page_size, validate_json
 from ._retrieval import doc_aggs, rank
 from ._schemas import REST_API_MAX_IDS, schemas
-from ._search import flatten_metas, meta_filter
+from ._search import convert_conditions, flatten_metas, meta_filter
 from ._store import Dataset, Document
 from ._wire import Call, Fail, Reply, err, json_result, result
 
 __all__ = [
     "aggregate_tags",
+    "batch_update_metadata",
     "delete_index",
     "delete_tags",
     "document_metadata_config",
@@ -322,6 +323,108 @@ def document_metadata_config(call: Call) -> Reply:
     if "raptor" in doc.parser_config:  # update_parser_config drops raptor when not sent
         del doc.parser_config["raptor"]
     return result(call.d, _document_row(doc))
+
+
+def batch_update_metadata(call: Call) -> Reply:
+    """``PATCH /datasets/{id}/documents/metadatas`` (v0.25.1+): the same updates and deletes
+    for the selected documents, as ``DocMetadataService.batch_update_metadata`` applies them.
+    """
+    ds_id = call.params["dataset_id"]
+    if ds_id not in call.store.datasets:
+        return err(f"You don't own the dataset {ds_id}.")
+    req = call.json()
+    selector = req.get("selector") or {}
+    updates = req.get("updates") or []
+    deletes = req.get("deletes") or []
+    if not isinstance(selector, dict):
+        return err("selector must be an object.")
+    if not isinstance(updates, list) or not isinstance(deletes, list):
+        return err("updates and deletes must be lists.")
+    condition = selector.get("metadata_condition") or {}
+    if condition and not isinstance(condition, dict):
+        return err("metadata_condition must be an object.")
+    doc_ids = selector.get("document_ids") or []
+    if doc_ids and not isinstance(doc_ids, list):
+        return err("document_ids must be a list.")
+    if any(not isinstance(u, dict) or not u.get("key") or "value" not in u for u in updates):
+        return err("Each update requires key and value.")
+    if any(not isinstance(x, dict) or not x.get("key") for x in deletes):
+        return err("Each delete requires key.")
+    docs = {i: doc for i, doc in call.store.documents.items() if doc.dataset_id == ds_id}
+    foreign = [str(i) for i in dict.fromkeys(doc_ids) if i not in docs]
+    if foreign:
+        return err(f"These documents do not belong to dataset {ds_id}: {', '.join(foreign)}")
+    targets = set(doc_ids)
+    if condition:  # the server intersects with the selected ids (none selected: none kept)
+        metas = flatten_metas({i: doc.meta_fields for i, doc in docs.items()})
+        logic = str(condition.get("logic") or "and")
+        targets &= set(meta_filter(metas, convert_conditions(condition), logic, "literal"))
+        if condition.get("conditions") and not targets:
+            return result(call.d, {"updated": 0, "matched_docs": 0})
+    updated = 0
+    for doc_id in targets:
+        doc = docs[doc_id]
+        meta = copy.deepcopy(doc.meta_fields) if isinstance(doc.meta_fields, dict) else {}
+        before = copy.deepcopy(meta)
+        changed = _apply_updates(meta, updates)
+        changed = _apply_deletes(meta, deletes) or changed
+        if changed and meta != before:
+            doc.meta_fields = meta
+            updated += 1
+    return result(call.d, {"updated": updated, "matched_docs": len(targets)})
+
+
+def _dedupe(values: list[Any]) -> list[Any]:
+    """``dedupe_list``: the first of the items that read the same as text."""
+    seen: set[str] = set()
+    kept = []
+    for item in values:
+        if str(item) not in seen:
+            seen.add(str(item))
+            kept.append(item)
+    return kept
+
+
+def _apply_updates(meta: dict[str, Any], updates: list[dict[str, Any]]) -> bool:
+    changed = False
+    for upd in updates:
+        key, value, match = upd["key"], upd.get("value"), upd.get("match")
+        matching = match is not None and match != ""
+        if key not in meta:
+            if not matching:
+                meta[key] = _dedupe(value) if isinstance(value, list) else value
+                changed = True
+        elif isinstance(meta[key], list):
+            if not matching:
+                meta[key] = _dedupe(meta[key] + (value if isinstance(value, list) else [value]))
+                changed = True
+            elif any(str(item) == str(match) for item in meta[key]):
+                meta[key] = _dedupe([value if str(i) == str(match) else i for i in meta[key]])
+                changed = True
+        elif not matching or str(meta[key]) == str(match):
+            meta[key] = value
+            changed = True
+    return changed
+
+
+def _apply_deletes(meta: dict[str, Any], deletes: list[dict[str, Any]]) -> bool:
+    changed = False
+    for item in deletes:
+        key, value = item["key"], item.get("value")
+        if key not in meta:
+            continue
+        if isinstance(meta[key], list) and value is not None:
+            kept = [v for v in meta[key] if str(v) != str(value)]
+            if len(kept) != len(meta[key]):
+                if kept:
+                    meta[key] = kept
+                else:
+                    del meta[key]
+                changed = True
+        elif value is None or str(meta[key]) == str(value):
+            del meta[key]
+            changed = True
+    return changed
 
 
 def _document_row(doc: Document) -> dict[str, Any]:

@@ -162,6 +162,13 @@ def _build_routes() -> list[Route]:
             _auth_rest,
         ),
         (
+            "PATCH",
+            ds + "/documents/metadatas",
+            _dataset_tools.batch_update_metadata,
+            _since(0, 25, 1),
+            _auth_rest,
+        ),
+        (
             "POST",
             ds + "/documents/batch-update-status",
             _dataset_tools.document_status,

@@ -99,6 +99,66 @@ def test_metadata_routes(api: Callable[..., Any]) -> None:
     assert v23.call("GET", f"/datasets/{ds}/metadata/config").status_code == 404
 
 
+def test_batch_metadata_update(api: Callable[..., Any]) -> None:
+    a = api("v0.27")
+    ds = a.dataset()
+    one, two, three = a.upload(ds, {"a.txt": "x", "b.txt": "y", "c.txt": "z"})
+    a.j("PATCH", f"/datasets/{ds}/documents/{one}", json={"meta_fields": {"tag": ["old", "b"]}})
+    a.j("PATCH", f"/datasets/{ds}/documents/{two}", json={"meta_fields": {"author": "al"}})
+    url = f"/datasets/{ds}/documents/metadatas"
+
+    def metas() -> dict[str, Any]:
+        docs = a.j("GET", f"/datasets/{ds}/documents")["data"]["docs"]
+        return {d["id"]: d["meta_fields"] for d in docs}
+
+    res = a.j(
+        "PATCH",
+        url,
+        json={
+            "selector": {"document_ids": [one, two]},
+            "updates": [{"key": "tag", "value": "new", "match": "old"}, {"key": "y", "value": 1}],
+            "deletes": [{"key": "author"}],
+        },
+    )
+    assert res == {"code": 0, "data": {"updated": 2, "matched_docs": 2}}
+    assert metas() == {one: {"tag": ["new", "b"], "y": 1}, two: {"y": 1}, three: {}}
+    same = {"selector": {"document_ids": [two]}, "updates": [{"key": "y", "value": 1}]}
+    assert a.j("PATCH", url, json=same)["data"] == {"updated": 0, "matched_docs": 1}
+    # a metadata_condition narrows the selected ids; with none selected nothing is kept
+    cond = {"conditions": [{"name": "tag", "comparison_operator": "contains", "value": "new"}]}
+    res = a.j(
+        "PATCH",
+        url,
+        json={
+            "selector": {"document_ids": [one, two], "metadata_condition": cond},
+            "updates": [{"key": "hit", "value": True}],
+        },
+    )
+    assert res["data"] == {"updated": 1, "matched_docs": 1} and metas()[one]["hit"] is True
+    res = a.j("PATCH", url, json={"selector": {"metadata_condition": cond}, "updates": []})
+    assert res["data"] == {"updated": 0, "matched_docs": 0}
+    assert a.j("PATCH", url, json={"selector": {"document_ids": ["nope"]}}) == {
+        "code": 102,
+        "message": f"These documents do not belong to dataset {ds}: nope",
+    }
+    for body, message in [
+        ({"selector": ["x"]}, "selector must be an object."),  # [] reads as {}
+        ({"updates": {"k": 1}}, "updates and deletes must be lists."),
+        ({"updates": [{"key": "k"}]}, "Each update requires key and value."),
+        ({"deletes": [{}]}, "Each delete requires key."),
+        ({"selector": {"document_ids": "x"}}, "document_ids must be a list."),
+    ]:
+        assert a.j("PATCH", url, json=body) == {"code": 102, "message": message}
+    assert a.j("PATCH", "/datasets/nope/documents/metadatas", json={})["message"] == (
+        "You don't own the dataset nope."
+    )
+    # before v0.25.1 the path names a document called "metadatas"
+    old = api("v0.25.0")
+    ds = old.dataset()
+    res = old.j("PATCH", f"/datasets/{ds}/documents/metadatas", json={"selector": {}})
+    assert res["code"] != 0 and "updated" not in str(res)
+
+
 def test_ingestion_and_document_status(api: Callable[..., Any], facts: dict[str, str]) -> None:
     a = api("v0.27")
     ds, docs = a.seeded(facts)
