@@ -518,6 +518,16 @@ def get_session(call: Call) -> Reply:
     return json_result(call.d, view)
 
 
+def delete_session(call: Call) -> Reply:
+    """``DELETE /agents/{id}/sessions/{sid}`` (v0.25.1+): ``data`` is the rows deleted (1)."""
+    sessions = state(call.store).sessions
+    session = sessions.get(call.params["session_id"])
+    if session is None or session.agent_id != call.params["agent_id"]:
+        return _data_error(call, "Session not found!")
+    del sessions[session.id]
+    return json_result(call.d, 1)
+
+
 def delete_sessions(call: Call) -> Reply:
     d = call.d
     agent_id = call.params["agent_id"]
@@ -882,6 +892,13 @@ ROUTES: list[tuple[str, str, Handler, Callable[[Dialect], bool], Callable[[Diale
     ("GET", "/agents/{agent_id}/sessions", list_sessions, _since(0, 15), _auth),
     ("DELETE", "/agents/{agent_id}/sessions", delete_sessions, _since(0, 17, 1), _auth),
     ("GET", "/agents/{agent_id}/sessions/{session_id}", get_session, _since(0, 25, 1), _auth),
+    (
+        "DELETE",
+        "/agents/{agent_id}/sessions/{session_id}",
+        delete_session,
+        _since(0, 25, 1),
+        _auth,
+    ),
     (
         "POST",
         "/agents/{agent_id}/completions",

@@ -232,6 +232,24 @@ def test_session_deletes_per_version(
     assert left == (set() if dialect == "v0.24" else set(ids)), "<= v0.24: no ids means all"
 
 
+def test_one_session_deleted_by_its_route_from_v0_25_1(
+    seeded: Callable[[str], tuple[Api, str]],
+) -> None:
+    api, agent_id = seeded("v0.27")
+    one, two = (api.j("POST", f"/agents/{agent_id}/sessions", json={})["data"]["id"] for _ in "ab")
+    assert api.j("DELETE", f"/agents/{agent_id}/sessions/{one}") == {
+        "code": 0,
+        "message": "success",
+        "data": 1,
+    }
+    assert set(state(api.server.store).sessions) == {two}
+    res = api.j("DELETE", f"/agents/{agent_id}/sessions/{one}")
+    assert (res["code"], res["message"], res["data"]) == (102, "Session not found!", False)
+    old, old_agent = seeded("v0.25.0")
+    sid = old.j("POST", f"/agents/{old_agent}/sessions", json={})["data"]["id"]
+    assert old.call("DELETE", f"/agents/{old_agent}/sessions/{sid}").status_code in (404, 405)
+
+
 def test_v0_25_1_has_only_the_singular_route(seeded: Callable[[str], tuple[Api, str]]) -> None:
     api, agent_id = seeded("v0.25.1")
     assert api.call("POST", f"/agents/{agent_id}/completions", json={}).status_code == 404
