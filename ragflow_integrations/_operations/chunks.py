@@ -122,9 +122,7 @@ def update(
     body = dict(fields)
     if "available" in body and body["available"] is not None:
         body["available"] = bool(body["available"])
-    if not body:
-        return None
-    req = Request(
+    req = Request(  # sent even when empty: the server still checks the chunk is there
         d.chunk_update_method,
         path("/datasets/{}/documents/{}/chunks/{}", dataset_id, document_id, chunk_id),
         "update chunk",

@@ -31,6 +31,8 @@ __all__ = [
 
 _ALIASES = {"parser_method": "chunk_method", "parse_method": "chunk_method"}
 _UPDATABLE = {"name", "chunk_method", "parser_config", "meta_fields", "enabled", "pipeline_id"}
+#: Read-only counters every version's server checks itself (``Can't change `progress`.``).
+_SERVER_CHECKED = {"chunk_count", "token_count", "progress"}
 
 
 def upload(d: Dialect, dataset_id: str, files: list[tuple[str, bytes]]) -> Op[list[dict[str, Any]]]:
@@ -164,7 +166,7 @@ def update(
     body: dict[str, Any] = {}
     for key, value in fields.items():
         key = _ALIASES.get(key, key)
-        if key not in _UPDATABLE:
+        if key not in _UPDATABLE | _SERVER_CHECKED:
             raise InvalidArgumentError(
                 f"Document.update can't change `{key}`; it takes {sorted(_UPDATABLE)}"
             )

@@ -465,6 +465,18 @@ def test_bad_arguments_are_named() -> None:
         drive(documents.upload(d("v0.27"), "ds", [("a.txt", "text")]))  # type: ignore[list-item]
 
 
+def test_updates_send_what_they_are_given_for_the_server_to_judge() -> None:
+    # read-only counters: every version's server refuses a change in its own words
+    for version in ("v0.13", "v0.27"):
+        _, sent = drive(documents.update(d(version), "ds", "doc", {"progress": 1.5}))
+        assert [r.json for r in sent] == [{"progress": 1.5}]
+    # an empty chunk update is still a request: the server checks the chunk is there
+    _, sent = drive(chunks.update(d("v0.27"), "ds", "doc", "c1", {}))
+    assert [(r.method, r.path, r.json) for r in sent] == [
+        ("PATCH", "/datasets/ds/documents/doc/chunks/c1", {})
+    ]
+
+
 def test_sdk_chat_keys_are_translated_for_the_llm_prompt_schema() -> None:
     fields = {
         "name": "sdk",
