@@ -49,9 +49,12 @@ class Recorder:
         inner, sleep = rag._transport, rag._sleep
 
         class Counting:
-            def send(_, req: Request) -> Response:
+            def send(_, req: Request, deadline: float | None = None) -> Response:
                 self.events.append(req.what)
-                return inner.send(req)
+                return inner.send(req, deadline)
+
+            def __getattr__(_, name: str) -> Any:  # the rest of the transport, as it is
+                return getattr(inner, name)
 
         def recorded_sleep(seconds: float) -> None:
             self.events.append("sleep")
