@@ -132,10 +132,20 @@ class Response:
     @property
     def content_type(self) -> str:
         """The media type, lower-case, without parameters."""
-        for key, value in self.headers.items():
-            if key.lower() == "content-type":
-                return value.split(";", 1)[0].strip().lower()
-        return ""
+        return media_type(self.headers)
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header's value by its lower-case ``name``, whatever case the server sent."""
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def media_type(headers: Mapping[str, str]) -> str:
+    """The ``Content-Type`` media type, lower-case, without parameters (``""`` when none)."""
+    return (header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
 
 
 def json_body(value: Any) -> bytes:

@@ -8,6 +8,8 @@ import random
 import time
 from collections.abc import Mapping
 
+from ._http import header
+
 __all__ = ["MAX_RETRY_AFTER", "retry_delay", "should_retry_status"]
 
 MAX_RETRY_AFTER = 60.0
@@ -28,25 +30,18 @@ def should_retry_status(status: int, *, idempotent: bool) -> bool:
     return idempotent and (status in _RETRY_IF_IDEMPOTENT or status >= 500)
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
 def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
     """The wait asked for: ``retry-after-ms``, or ``Retry-After`` in seconds or as a date.
 
     ``None`` when there is none, or when the value is no usable wait (not a number or a
     date, NaN, infinite, or in the past by more than a clock's skew).
     """
-    raw_ms = _header(headers, "retry-after-ms")
+    raw_ms = header(headers, "retry-after-ms")
     if raw_ms is not None:
         ms = _number(raw_ms)
         if ms is not None:
             return _usable(ms / 1000.0)
-    raw = _header(headers, "retry-after")
+    raw = header(headers, "retry-after")
     if raw is None:
         return None
     seconds = _number(raw)

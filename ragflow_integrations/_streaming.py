@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from ._envelope import envelope_code, load_json, unwrap
 from ._exceptions import RAGFlowError, ResponseTooLargeError, StreamError
-from ._http import Request, Response
+from ._http import Request, Response, media_type
 from .types._base import fit
 from .types.chunk import Chunk
 from .types.openai import ChatCompletion, ChatCompletionChunk, Usage
@@ -454,7 +454,7 @@ class StreamReader:
     @staticmethod
     def is_whole(status: int, headers: dict[str, str]) -> bool:
         """Whether the answer is JSON rather than a stream (an error, or an old server)."""
-        return status >= 400 or "json" in Response(status, headers, b"").content_type
+        return status >= 400 or "json" in media_type(headers)
 
     def whole(self, resp: Response) -> Iterator[Any]:
         """The items of a JSON answer to a stream request (or its error)."""

@@ -43,7 +43,7 @@ from ._exceptions import (
     RedirectError,
     ResponseTooLargeError,
 )
-from ._http import DEFAULT_MAX_RESPONSE_SIZE, Request, Response, Timeout
+from ._http import DEFAULT_MAX_RESPONSE_SIZE, Request, Response, Timeout, header
 from ._retry import retry_delay, should_retry_status
 
 __all__ = ["AsyncStream", "AsyncTransport", "SyncStream", "SyncTransport", "api_root", "log"]
@@ -302,7 +302,7 @@ class _Transport:
             attempt + 1,
         )
         if 300 <= status < 400:
-            location = next((v for k, v in headers.items() if k.lower() == "location"), None)
+            location = header(headers, "location")
             raise RedirectError(
                 f"{req.describe()} was redirected (HTTP {status}) to {location or 'nowhere'}; "
                 f"the RAGFlow API never redirects, so base_url ({self.shown_root}) is probably "
@@ -322,7 +322,7 @@ class _Transport:
         )
 
     def _check_length(self, req: Request, status: int, headers: Mapping[str, str]) -> None:
-        length = next((v for k, v in headers.items() if k.lower() == "content-length"), "")
+        length = header(headers, "content-length") or ""
         if length.strip().isdigit() and int(length) > self.max_response_size:
             raise self.too_large(req, status)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .._agent_stream import AgentAccumulator, agent_openai_answer
@@ -350,16 +349,7 @@ def openai_request(
 
 def openai_answer(req: Request) -> Op[ChatCompletion]:
     """Send a non-stream OpenAI-compatible request; its answer (errors come enveloped)."""
-    resp = yield req
-    if resp.status < 400:
-        try:
-            raw = json.loads(resp.body)
-        except ValueError:
-            raw = None
-        if isinstance(raw, dict) and "choices" in raw:
-            return parse_openai(raw, req)
-    unwrap(resp, req)
-    return parse_openai({}, req)
+    return (yield from completions.openai_answer(req, parse_openai))
 
 
 def parse_openai(raw: Any, req: Request) -> ChatCompletion:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .._dialect import Dialect
@@ -167,8 +168,12 @@ def openai_request(
     )
 
 
-def openai_answer(req: Request) -> Op[ChatCompletion]:
-    """Send a non-stream OpenAI-compatible request and read its answer (or its error)."""
+def openai_answer(
+    req: Request, parse: Callable[[Any, Request], ChatCompletion] | None = None
+) -> Op[ChatCompletion]:
+    """Send a non-stream OpenAI-compatible request and read its answer (or its error) with
+    ``parse`` (:func:`parse_openai` by default; the agents' renumbers citations)."""
+    parse = parse or parse_openai
     resp = yield req
     if resp.status < 400:
         try:
@@ -176,9 +181,9 @@ def openai_answer(req: Request) -> Op[ChatCompletion]:
         except ValueError:
             raw = None
         if isinstance(raw, dict) and "choices" in raw:
-            return parse_openai(raw, req)
+            return parse(raw, req)
     unwrap(resp, req)
-    return parse_openai({}, req)
+    return parse({}, req)
 
 
 def parse_openai(raw: Any, req: Request) -> ChatCompletion:

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from .._dialect import Dialect
-from .._envelope import unwrap
+from .._envelope import load_json, unwrap
 from .._exceptions import InvalidArgumentError, NotFoundError
-from .._http import Request, encode_multipart, path
+from .._http import Request, encode_multipart, header, path
 from ..types._base import fit
 from ..types.configs import ParserConfig, settings_from
 from ..types.document import DocumentFields
@@ -196,9 +196,7 @@ def download(d: Dialect, dataset_id: str, document_id: str) -> Op[bytes]:
         "GET", path("/datasets/{}/documents/{}", dataset_id, document_id), "download document"
     )
     resp = yield req
-    disposition = next(
-        (v for k, v in resp.headers.items() if k.lower() == "content-disposition"), ""
-    )
+    disposition = header(resp.headers, "content-disposition") or ""
     if resp.status < 400 and disposition.lstrip().lower().startswith("attachment"):
         return resp.body
     if resp.status >= 400 or _is_error_envelope(resp.body):
@@ -208,8 +206,8 @@ def download(d: Dialect, dataset_id: str, document_id: str) -> Op[bytes]:
 
 def _is_error_envelope(body: bytes) -> bool:
     try:
-        raw = json.loads(body)
-    except ValueError:
+        raw = load_json(body)
+    except ValueError:  # not JSON, or nested too deeply to be an envelope
         return False
     if not isinstance(raw, dict):
         return False

@@ -595,3 +595,20 @@ def test_chunk_tags_and_images_need_v0_25() -> None:
     }
     with pytest.raises(UnsupportedFeatureError, match="tag_kwd"):
         drive(chunks.add(d("v0.24"), "ds", "doc", "c", tag_kwd=["t"]))
+
+
+DEEP = b"[" * 200_000 + b"]" * 200_000
+
+
+def test_deeply_nested_answers_are_typed_errors_on_every_json_path() -> None:
+    from ragflow_integrations import APIResponseValidationError
+    from ragflow_integrations._operations import agents
+
+    deep = Response(200, {"Content-Type": "application/json"}, DEEP)
+    req = Request("POST", "/agents_openai/a/chat/completions", "OpenAI-compatible agent")
+    for op in (agents.openai_answer(req), completions.openai_answer(req)):
+        with pytest.raises(APIResponseValidationError):
+            drive(op, lambda r: deep)
+    # a downloaded file nested that deep is a file, not an error envelope
+    body, _ = drive(documents.download(d("v0.27"), "ds", "doc"), lambda r: deep)
+    assert body == DEEP
