@@ -30,14 +30,28 @@ RAW_VERBS = ("get", "post", "put", "patch", "delete", "rm")
 """The names of the raw calls: ``delete`` on clients, ``rm`` on objects (as in the SDK)."""
 
 
-def _split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    pending = b""
-    for chunk in chunks:
-        pending += chunk
-        *lines, pending = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        yield from lines
-    if pending:
-        yield pending
+class _Lines:
+    """Splits bytes on CR, LF and CRLF as they arrive, a CRLF across two chunks included."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines this chunk completes."""
+        data = self._pending + chunk
+        held = b"\r" if data.endswith(b"\r") else b""  # its LF may open the next chunk
+        *lines, rest = (
+            data[: len(data) - len(held)].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        )
+        self._pending = rest + held
+        return lines
+
+    def end(self) -> list[bytes]:
+        """The last line, when the body does not end with a line break."""
+        rest, self._pending = self._pending, b""
+        if rest.endswith(b"\r"):
+            return [rest[:-1]]
+        return [rest] if rest else []
 
 
 class RawResponse:
@@ -78,7 +92,11 @@ class RawResponse:
 
     def iter_lines(self, decode_unicode: bool = False) -> Iterator[Any]:
         """The body's lines (split on CR, LF and CRLF), as bytes or, decoded, as text."""
-        for line in _split_lines(self.iter_content()):
+        lines = _Lines()
+        for chunk in self.iter_content():
+            for line in lines.feed(chunk):
+                yield line.decode("utf-8") if decode_unicode else line
+        for line in lines.end():
             yield line.decode("utf-8") if decode_unicode else line
 
 
@@ -101,14 +119,12 @@ class AsyncRawResponse(RawResponse):
 
     async def aiter_lines(self, decode_unicode: bool = False) -> AsyncIterator[Any]:
         """The body's lines, as bytes or, decoded, as text."""
-        pending = b""
+        lines = _Lines()
         async for chunk in self.aiter_content():
-            pending += chunk
-            *lines, pending = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            for line in lines:
+            for line in lines.feed(chunk):
                 yield line.decode("utf-8") if decode_unicode else line
-        if pending:
-            yield pending.decode("utf-8") if decode_unicode else pending
+        for line in lines.end():
+            yield line.decode("utf-8") if decode_unicode else line
 
 
 def raw_request(

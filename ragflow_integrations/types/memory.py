@@ -146,7 +146,7 @@ class MemoryMessages(_ReadsAsDict, BaseModel):
     storage_type: str | None = None
 
 
-class MemoryFields(_ReadsAsDict, RAGFlowModel):
+class MemoryFields(RAGFlowModel):
     """The fields of a memory."""
 
     id: str = ""

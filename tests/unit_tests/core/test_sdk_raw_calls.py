@@ -4,6 +4,7 @@ replacement by SDK code, on both clients, with no network.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -18,9 +19,11 @@ from ragflow_integrations import (
     Chat,
     DataSet,
     Document,
+    Memory,
     Session,
 )
-from tests.unit_tests.core.test_core_transport import sync_client
+from ragflow_integrations._raw import AsyncRawResponse, RawResponse
+from tests.unit_tests.core.scripted import sync_client
 
 
 def test_raw_calls_send_through_the_transport_and_raise_nothing() -> None:
@@ -194,3 +197,37 @@ async def test_async_objects_have_the_raw_calls() -> None:
         ):
             assert answer.json() == {"code": 0, "data": {}}
     assert [m for m, _ in seen] == ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def test_a_memory_has_the_raw_calls_as_the_sdks_does() -> None:
+    config = {"code": 0, "data": {"memory_size": 1}}
+    rag, adapter = sync_client([(200, config)])
+    memory = Memory(rag, {"id": "m1", "name": "notes"})
+    answer = memory.get("/memories/m1/config")  # Memory.get_config in the SDK reads it so
+    assert answer.json() == config
+    assert adapter.calls[0].url == "http://rf.test/api/v1/memories/m1/config"
+
+
+@pytest.mark.parametrize(
+    ("chunks", "lines"),
+    [
+        ([b"data: a\r", b"\ndata: b\n"], [b"data: a", b"data: b"]),  # CRLF across chunks
+        ([b"a\r", b"b\rc"], [b"a", b"b", b"c"]),
+        ([b"a\r\n\r\n", b"b\r"], [b"a", b"", b"b"]),
+        ([b"\r"], [b""]),
+        ([b"", b"x"], [b"x"]),
+    ],
+)
+def test_raw_lines_split_on_cr_lf_and_crlf_however_the_body_arrives(
+    chunks: list[bytes], lines: list[bytes]
+) -> None:
+    assert list(RawResponse(200, {}, iter(chunks)).iter_lines()) == lines
+
+    async def pieces() -> Any:
+        for chunk in chunks:
+            yield chunk
+
+    async def read() -> list[Any]:
+        return [line async for line in AsyncRawResponse(200, {}, pieces()).aiter_lines(True)]
+
+    assert asyncio.run(read()) == [line.decode() for line in lines]
