@@ -34,7 +34,6 @@ _MARKER = re.compile(r"\[ID:(\d+)\]")
 _MARKER_WITH_SPACE = re.compile(r"[ \t]*\[ID:(\d+)\]")
 _PARTIAL_MARKER = re.compile(r"\[(?:I(?:D(?::\d*)?)?)?$")
 # Workflow events that carry nothing for the answer.
-_QUIET_EVENTS = frozenset({"workflow_started", "node_started", "node_finished"})
 
 
 def keyed_reference(reference: Any) -> dict[str, dict[str, Any]] | None:
@@ -148,9 +147,7 @@ class AgentAccumulator:
             return self.answers.feed_event({"code": 0, "data": {**ids, "answer": ""}})
         if kind in ("workflow_finished", "user_inputs"):
             return self.finish()
-        if kind in _QUIET_EVENTS:
-            return []
-        return []  # an event this client does not know: nothing for the answer
+        return []  # workflow_started, node_started ... or an unknown event: nothing to show
 
     def whole(self, answer: dict[str, Any]) -> list[Message]:
         """Take a whole canvas v2 answer: its last event, whose ``data`` holds all the

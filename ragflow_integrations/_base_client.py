@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any, SupportsIndex, TypeVar
 from urllib.parse import urlsplit
 
-from ._dialect import Dialect, Version, format_version, parse_version
+from ._dialect import Version, format_version, parse_version
 from ._exceptions import (
     InvalidArgumentError,
     NotPicklableError,
@@ -251,10 +251,6 @@ class BaseClient:
 
     def _wrap_all(self, cls: type[M], items: Iterable[Any], **defaults: Any) -> ModelList[M]:
         return ModelList(self._wrap(cls, item, **defaults) for item in items)
-
-    @staticmethod
-    def _dialect_of(version: Version) -> Dialect:
-        return Dialect(version)
 
 
 def dataset_fields(

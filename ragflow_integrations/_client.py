@@ -907,8 +907,6 @@ class RAGFlow(AgentMethods, BaseClient):
 def _id(obj: Any) -> str:
     value = obj if isinstance(obj, str) else getattr(obj, "id", None)
     if not isinstance(value, str) or not value:
-        from ._exceptions import InvalidArgumentError
-
         raise InvalidArgumentError(f"expected an object with an id or an id string, got {obj!r}")
     return value
 
@@ -948,8 +946,6 @@ def parse_status(doc_id: str, found: list[Any]) -> ParseStatus | None:
 def _page_of(start: int, count: int) -> tuple[int, int]:
     """A server page holding records ``[start, start + count)``, and how many to skip in it."""
     if count < 1:
-        from ._exceptions import InvalidArgumentError
-
         raise InvalidArgumentError(f"limit must be >= 1, got {count}")
     if start % count == 0:
         return start // count + 1, 0

@@ -77,9 +77,21 @@ def load_json(data: bytes | str) -> Any:
         value = json.loads(data)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
-    if isinstance(value, dict | list) and _depth_over(value, MAX_JSON_DEPTH):
+    if (
+        isinstance(value, dict | list)
+        and _may_nest_deeper(data)
+        and _depth_over(value, MAX_JSON_DEPTH)
+    ):
         raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
     return value
+
+
+def _may_nest_deeper(data: bytes | str) -> bool:
+    """Whether the text has enough brackets to nest past the limit (most answers, and
+    nearly every stream event, do not: the walk below is skipped for them)."""
+    if isinstance(data, bytes):
+        return data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH
+    return data.count("[") + data.count("{") > MAX_JSON_DEPTH
 
 
 def _depth_over(value: Any, limit: int) -> bool:

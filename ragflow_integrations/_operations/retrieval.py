@@ -10,7 +10,7 @@ from .._http import Request
 from ..types._base import fit
 from ..types.chunk import ChunkFields
 from . import documents
-from ._core import Op, call, expect_dict, expect_list
+from ._core import Op, call, expect_dict, expect_list, page_window
 
 __all__ = ["retrieve"]
 
@@ -95,8 +95,10 @@ def retrieve(
     ``meta_fields``: sent along by the server where it can (``reference_metadata``,
     v0.25.2+), otherwise read once per distinct document.
     """
+    if document_metadata and d.has("reference_metadata"):
+        options.setdefault("reference_metadata", {"include": True})
     chunks = yield from _retrieve(
-        d, question, dataset_ids, document_ids, page, page_size, filter, document_metadata, options
+        d, question, dataset_ids, document_ids, page, page_size, filter, options
     )
     if document_metadata and d.has("reference_metadata"):
         for chunk in chunks:  # the server leaves out documents without metadata
@@ -115,7 +117,6 @@ def _retrieve(
     page: int,
     page_size: int,
     filter: Any,
-    document_metadata: bool,
     options: dict[str, Any],
 ) -> Op[list[dict[str, Any]]]:
     if not dataset_ids:
@@ -136,23 +137,14 @@ def _retrieve(
             document_ids = yield from _matching_documents(d, dataset_ids, document_ids, plan.local)
             if not document_ids:
                 return []
-    if document_metadata and d.has("reference_metadata"):
-        options.setdefault("reference_metadata", {"include": True})
-    cap = d.max_page_size
-    if cap is None or page_size <= cap:
-        return (yield from _page(d, question, dataset_ids, document_ids, page, page_size, options))
-    # Above the cap: read the caller's window in pages the server accepts.
-    start, out = (page - 1) * page_size, list[dict[str, Any]]()
-    server_page = start // cap + 1
-    skip = start - (server_page - 1) * cap
-    while len(out) < page_size:
-        batch = yield from _page(d, question, dataset_ids, document_ids, server_page, cap, options)
-        out.extend(batch[skip:])
-        skip = 0
-        if len(batch) < cap:
-            break
-        server_page += 1
-    return out[:page_size]
+
+    def one(server_page: int, size: int) -> Op[list[dict[str, Any]]]:
+        return (
+            yield from _page(d, question, dataset_ids, document_ids, server_page, size, options)
+        )
+
+    # above the version's cap, the caller's window is read in pages the server accepts
+    return (yield from page_window(one, page, page_size, d.max_page_size))
 
 
 def _fill_document_metadata(d: Dialect, chunks: list[dict[str, Any]]) -> Op[None]:

@@ -111,3 +111,21 @@ def test_replies_that_do_not_fit(body: bytes) -> None:
 def test_an_id_that_is_not_there_is_not_found_on_every_version(body: dict[str, object]) -> None:
     with pytest.raises(NotFoundError, match="lacks permission"):
         unwrap(resp(body), REQ)
+
+
+def test_json_nesting_is_refused_past_the_limit_only() -> None:
+    from ragflow_integrations._envelope import MAX_JSON_DEPTH, load_json
+
+    at_limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert load_json(at_limit.encode()) is not None
+    for deeper in (
+        "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1),
+        '{"a":' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1),
+    ):
+        with pytest.raises(ValueError, match="nested"):
+            load_json(deeper)
+        with pytest.raises(ValueError, match="nested"):
+            load_json(deeper.encode())
+    # many brackets side by side are not depth
+    wide = "[" + ",".join(["[]"] * 5 * MAX_JSON_DEPTH) + "]"
+    assert len(load_json(wide)) == 5 * MAX_JSON_DEPTH
