@@ -182,6 +182,11 @@ class Dialect:
         return 32, 64 * 1024 * 1024
 
     @property
+    def chat_update_method(self) -> str:
+        """PATCH from v0.25.0, PUT before."""
+        return "PATCH" if self.has("patch_chats") else "PUT"
+
+    @property
     def document_update_method(self) -> str:
         """PATCH from v0.25.0 (PUT is missing in 0.25.0-0.25.1), PUT before."""
         return "PATCH" if self.has("patch_documents") else "PUT"

@@ -183,8 +183,7 @@ def update(
         # refuse an explicitly empty list. Resend the current ones when there are any.
         if "dataset_ids" not in body and current.get("dataset_ids"):
             body["dataset_ids"] = list(current["dataset_ids"])
-    method = "PATCH" if d.has("patch_chats") else "PUT"
-    req = Request(method, path("/chats/{}", chat_id), "update chat", json=body)
+    req = Request(d.chat_update_method, path("/chats/{}", chat_id), "update chat", json=body)
     data = yield from call(req)
     return data if isinstance(data, dict) else None
 
