@@ -204,6 +204,18 @@ class _Track:
     stale: list[str] = field(default_factory=list)
     tagged: bool = False
     error: str | None = None
+    _read: tuple[dict[str, Any], DocumentFields] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    @property
+    def fields(self) -> DocumentFields:
+        """The run state of ``doc``, validated once per copy of it (every change of the
+        document replaces the dict, so the copy's identity says when to read it again)."""
+        assert self.doc is not None
+        if self._read is None or self._read[0] is not self.doc:
+            self._read = (self.doc, _run_state(self.doc))
+        return self._read[1]
 
     @property
     def state(self) -> str:
@@ -211,7 +223,7 @@ class _Track:
             return "NOT_UPLOADED"
         if self.doc.get("_missing"):
             return "MISSING"
-        fields = _run_state(self.doc)
+        fields = self.fields
         if fields.progress < 0:
             return "FAIL"
         return fields.run
@@ -267,7 +279,7 @@ class _Ingestion:
         def progress(t: _Track) -> float:
             if t.finished:
                 return 1.0
-            return max(0.0, min(1.0, _run_state(t.doc).progress)) if t.doc else 0.0
+            return max(0.0, min(1.0, t.fields.progress)) if t.doc else 0.0
 
         overall = sum(progress(t) for t in self.tracks) / total if total else 1.0
         self._report(IngestProgress(phase, total, done, failed, overall))
@@ -299,7 +311,7 @@ class _Ingestion:
             t.doc = same[0]
             t.stale = [v["id"] for v in versions if v is not t.doc]
             t.tagged = source_metadata(t.doc.get("meta_fields")) == dict(t.item.metadata)
-            if _run_state(t.doc).run != "DONE":
+            if t.fields.run != "DONE":
                 t.action = "resumed"
             else:
                 t.action = "unchanged" if t.tagged else "updated"
@@ -545,7 +557,7 @@ class _Ingestion:
             now = self.clock()
             if now >= deadline:
                 for t in pending:
-                    progress = _run_state(t.doc).progress if t.doc else 0.0
+                    progress = t.fields.progress if t.doc else 0.0
                     self.fail(
                         t,
                         f"still {t.state} after {self.policy.timeout:g} s "
