@@ -33,6 +33,7 @@ from ._answers import NOT_FOUND, build_answer, split_words
 from ._common import is_false, order, page_slice, query_int
 from ._dialects import Dialect
 from ._retrieval import Hit, doc_aggs, rank, reference_chunk
+from ._routing import RouteRow, auth_docs, since
 from ._store import Store, http_date, now_ms
 from ._views import reference_view
 from ._wire import Call, Fail, Reply, StreamReply, err, json_result, result, sse
@@ -208,7 +209,7 @@ def run_canvas(
         elif kind in ("generate", "agent", "llm"):
             run.steps.append(cid)
             cite = bool(params.get("cite", True))
-            style = "dollar" if d.lt(0, 20) else "id"
+            style = d.citation_style
             answer = build_answer(query, hits, style, quote=cite)
             text = answer.decorated
             if style == "id":
@@ -458,10 +459,7 @@ def new_session(call: Call, agent: AgentRecord, name: str = "", user_id: str = "
 def create_session(call: Call) -> Reply:
     d = call.d
     agent_id = call.params["agent_id"]
-    if d.ge(0, 25, 1):
-        agent = _agent(call, agent_id, lambda _: _data_error(call, "Agent not found."))
-    else:
-        agent = _agent(call, agent_id, lambda _: err("Agent not found."))
+    agent = _agent(call, agent_id, lambda _: _data_error(call, "Agent not found."))
     body = call.json()
     try:
         check_dsl(d, agent.dsl)
@@ -553,13 +551,8 @@ def delete_sessions(call: Call) -> Reply:
             sessions.pop(sid, None)
     done = len(wanted) - len(errors)
     if errors and done:
-        return Reply.json(
-            {
-                "code": 0,
-                "message": f"Partially deleted {done} sessions with {len(errors)} errors",
-                "data": {"success_count": done, "errors": errors},
-            }
-        )
+        message = f"Partially deleted {done} sessions with {len(errors)} errors"
+        return json_result(d, {"success_count": done, "errors": errors}, 0, message)
     if errors:
         return err("; ".join(errors))
     return result(d)
@@ -863,54 +856,44 @@ def _openai(call: Call, agent: AgentRecord, req: dict[str, Any]) -> Reply | Stre
 
 
 # -- routes ------------------------------------------------------------------------------
-def _since(*v: int) -> Callable[[Dialect], bool]:
-    return lambda d: d.ge(*v)
-
-
-def _auth(d: Dialect) -> str:
-    return "legacy" if d.lt(0, 25, 1) else "rest"
-
-
-Handler = Callable[[Call], "Reply | StreamReply"]
-
 #: ``(method, path, handler, available, auth)``; static paths before ``{agent_id}`` ones.
-ROUTES: list[tuple[str, str, Handler, Callable[[Dialect], bool], Callable[[Dialect], str]]] = [
+ROUTES: list[RouteRow] = [
     (
         "POST",
         "/agents/chat/completion",
         chat_completion,
         lambda d: d.ge(0, 25, 1) and d.lt(0, 26, 3),
-        _auth,
+        auth_docs,
     ),
-    ("POST", "/agents/chat/completions", chat_completion, _since(0, 25, 2), _auth),
-    ("GET", "/agents", list_agents, _since(0, 15), _auth),
-    ("POST", "/agents", create_agent, _since(0, 19), _auth),
-    ("GET", "/agents/{agent_id}", get_agent, _since(0, 25, 1), _auth),
-    ("PUT", "/agents/{agent_id}", update_agent, _since(0, 19), _auth),
-    ("DELETE", "/agents/{agent_id}", delete_agent, _since(0, 19), _auth),
-    ("POST", "/agents/{agent_id}/sessions", create_session, _since(0, 14), _auth),
-    ("GET", "/agents/{agent_id}/sessions", list_sessions, _since(0, 15), _auth),
-    ("DELETE", "/agents/{agent_id}/sessions", delete_sessions, _since(0, 17, 1), _auth),
-    ("GET", "/agents/{agent_id}/sessions/{session_id}", get_session, _since(0, 25, 1), _auth),
+    ("POST", "/agents/chat/completions", chat_completion, since(0, 25, 2), auth_docs),
+    ("GET", "/agents", list_agents, since(0, 15), auth_docs),
+    ("POST", "/agents", create_agent, since(0, 19), auth_docs),
+    ("GET", "/agents/{agent_id}", get_agent, since(0, 25, 1), auth_docs),
+    ("PUT", "/agents/{agent_id}", update_agent, since(0, 19), auth_docs),
+    ("DELETE", "/agents/{agent_id}", delete_agent, since(0, 19), auth_docs),
+    ("POST", "/agents/{agent_id}/sessions", create_session, since(0, 14), auth_docs),
+    ("GET", "/agents/{agent_id}/sessions", list_sessions, since(0, 15), auth_docs),
+    ("DELETE", "/agents/{agent_id}/sessions", delete_sessions, since(0, 17, 1), auth_docs),
+    ("GET", "/agents/{agent_id}/sessions/{session_id}", get_session, since(0, 25, 1), auth_docs),
     (
         "DELETE",
         "/agents/{agent_id}/sessions/{session_id}",
         delete_session,
-        _since(0, 25, 1),
-        _auth,
+        since(0, 25, 1),
+        auth_docs,
     ),
     (
         "POST",
         "/agents/{agent_id}/completions",
         legacy_completion,
         lambda d: d.ge(0, 14) and (d.lt(0, 25, 1) or d.ge(0, 25, 2)),
-        _auth,
+        auth_docs,
     ),
     (
         "POST",
         "/agents_openai/{agent_id}/chat/completions",
         openai_completion,
         lambda d: d.ge(0, 18) and (d.lt(0, 25, 1) or d.ge(0, 25, 3)),
-        _auth,
+        auth_docs,
     ),
 ]

@@ -13,6 +13,7 @@ from ._schemas import format_validation_error, query_args
 from ._wire import Call, Fail, err, json_result
 
 __all__ = [
+    "cap_page_size",
     "check_extra",
     "dedupe_name",
     "deep_merge",
@@ -21,6 +22,7 @@ __all__ = [
     "page_slice",
     "paging",
     "pyd_error",
+    "query_int",
     "rest_page",
     "rest_page_size",
     "to_int",
@@ -86,8 +88,9 @@ def check_extra(payload: dict[str, Any], allowed: set[str], prefix: str = "") ->
 
 
 def to_int(d: Dialect, value: Any) -> int:
-    """``int(value)`` as the handlers call it: a value it cannot take fails with code 100 and
-    the exception's repr."""
+    """``int(value)`` as the dataset/document/chunk handlers call it: a value it cannot take
+    fails with code 100 and the exception's repr (the server's catch-all). ``paging`` uses it;
+    for the agent and memory routes' own paging use ``query_int``."""
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
@@ -96,7 +99,11 @@ def to_int(d: Dialect, value: Any) -> int:
 
 def query_int(value: Any, name: str, default: int) -> int:
     """A query parameter as a number (missing or empty: ``default``); anything else fails
-    with code 101 naming the parameter."""
+    with code 101 naming the parameter.
+
+    Only for the agent and memory routes, which parse their own paging and counts this way;
+    the other handlers' numbers go through ``to_int`` (code 100) or ``paging``.
+    """
     if value is None or value == "":
         return default
     try:

@@ -493,10 +493,9 @@ def new_completion(call: Call) -> Reply | StreamReply:
     session_id = req.get("session_id")
     messages = req.get("messages")
     question = _completion_question(call, req)
-    if d.ge(0, 27) and not (
-        _is_true(req.get("store_history_messages"), True)
-        or _is_true(req.get("pass_all_history_messages"), False)
-    ):
+    store_history = _is_true(req.get("store_history_messages"), True)
+    pass_all_history = _is_true(req.get("pass_all_history_messages"), False)
+    if d.ge(0, 27) and not (store_history or pass_all_history):
         both = "`pass_all_history_messages` must be true when `store_history_messages` is false."
         return err(both)
     if session_id and not chat_id:
@@ -521,16 +520,13 @@ def new_completion(call: Call) -> Reply | StreamReply:
         session = new_session(call, chat, question[:255], user_id)
     kwargs = {k: v for k, v in req.items() if k not in _RESERVED}
     user_msg: dict[str, Any] | None = {"role": "user", "content": question, "id": _msg_id(call)}
-    replace_history = isinstance(messages, list) and (
-        d.lt(0, 25, 6) or _is_true(req.get("pass_all_history_messages"), False)
-    )
+    replace_history = isinstance(messages, list) and (d.lt(0, 25, 6) or pass_all_history)
     try:
         answer = _answer(call, chat, question, kwargs)
     except ChatFailure as exc:
         return _stream_error(call, str(exc), True) if stream else _json_error(call, str(exc))
     turn = _chat_turn(call, chat, session, question, answer)
-    store_history = _is_true(req.get("store_history_messages"), True) or d.lt(0, 27)
-    if store_history:
+    if store_history or d.lt(0, 27):
         if replace_history and isinstance(messages, list):
             session.messages = [dict(m) for m in messages if isinstance(m, dict)]
             user_msg = None

@@ -160,9 +160,7 @@ def list_documents(call: Call) -> Reply:
     name = call.q("name")
     for value, key in ((doc_id, "id"), (name, "name")):
         if value and not any(getattr(doc, key) == value for doc in docs):
-            if d.ge(0, 27):
-                return err(f"you don't own the document {value}")
-            return err(f"You don't own the document {value}.")
+            raise _not_owned(call, value)
     if doc_id:
         docs = [doc for doc in docs if doc.id == doc_id]
     if name:
@@ -493,8 +491,7 @@ def delete_documents(call: Call) -> Reply:
             _remove_document(call, by_id[doc_id])
         return result(d)
     # v0.18-v0.25.0 (sdk/doc.delete): the found ones go, the rest are reported
-    unique = list(dict.fromkeys(ids))
-    duplicates = [f"Duplicate document ids: {i}" for i in unique if ids.count(i) > 1]
+    unique, duplicates = _unique(ids)
     not_found, deleted = [], 0
     for doc_id in unique:
         doc = store.documents.get(doc_id)

@@ -12,16 +12,15 @@ given store. Validation and messages follow ``sdk/memories.py`` (v0.24) and
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._common import dedupe_name, page_slice, query_int
 from ._dialects import Dialect
+from ._routing import RouteRow, since
 from ._search import embed, score_texts
-from ._store import Store, now_ms
-from ._wire import Call, Reply, StreamReply, json_result
+from ._store import Store, now_ms, stamp
+from ._wire import Call, Reply, json_result
 
 __all__ = ["ROUTES", "state"]
 
@@ -78,7 +77,8 @@ def state(store: Store) -> MemoryState:
 
 
 def _date(ms: int | None = None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime((ms or now_ms()) / 1000.0))
+    """``_store.stamp`` of ``ms``; now when ``ms`` is missing or 0."""
+    return stamp(ms or now_ms())
 
 
 def _view(memory: MemoryRecord) -> dict[str, Any]:
@@ -118,8 +118,6 @@ def _arg_error(message: str) -> Reply:
 
 
 def _not_found(call: Call, memory_id: str) -> Reply:
-    if call.d.lt(0, 25):
-        return json_result(call.d, None, 404, f"Memory '{memory_id}' not found.")
     return json_result(call.d, None, 404, f"Memory '{memory_id}' not found.")
 
 
@@ -481,18 +479,16 @@ def search_messages(call: Call) -> Reply:
 
 
 # -- routes ------------------------------------------------------------------------------
-def _since_0_24(d: Dialect) -> bool:
-    return d.ge(0, 24)
+_since_0_24 = since(0, 24)
 
 
 def _auth(d: Dialect) -> str:
+    """REST auth from the start (v0.24); ``_routing.auth_rest`` would say legacy at v0.24."""
     return "rest"
 
 
-Handler = Callable[[Call], "Reply | StreamReply"]
-
 #: ``(method, path, handler, available, auth)``; ``/messages/search`` before the id paths.
-ROUTES: list[tuple[str, str, Handler, Callable[[Dialect], bool], Callable[[Dialect], str]]] = [
+ROUTES: list[RouteRow] = [
     ("POST", "/memories", create_memory, _since_0_24, _auth),
     ("GET", "/memories", list_memories, _since_0_24, _auth),
     ("GET", "/memories/{memory_id}/config", get_config, _since_0_24, _auth),

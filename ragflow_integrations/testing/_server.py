@@ -19,6 +19,18 @@ from urllib.parse import parse_qs, urlsplit
 from . import _agents, _chats, _completions, _dataset_tools, _datasets, _documents, _memories
 from ._dialects import Dialect, normalise_version
 from ._faults import Fault, FaultBook
+from ._routing import (
+    Auth,
+    Available,
+    RouteRow,
+    always,
+    auth_docs,
+    auth_download,
+    auth_parse,
+    auth_rest,
+    no_auth,
+    since,
+)
 from ._store import Store
 from ._wire import Call, Fail, Handler, Reply, StreamReply, dumps, json_result, parse_multipart
 
@@ -46,8 +58,8 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
-    available: Callable[[Dialect], bool]
-    auth: Callable[[Dialect], str]
+    available: Available
+    auth: Auth
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -55,40 +67,8 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile("^" + regex + "/?$")
 
 
-def _always(d: Dialect) -> bool:
-    return True
-
-
-def _since(*v: int) -> Callable[[Dialect], bool]:
-    return lambda d: d.ge(*v)
-
-
-def _auth_rest(d: Dialect) -> str:
-    """Routes that moved to ``login_required`` in 0.25.0."""
-    return "legacy" if d.lt(0, 25) else "rest"
-
-
-def _auth_docs(d: Dialect) -> str:
-    """Documents, chunks and completions kept ``token_required`` in 0.25.0 only."""
-    return "legacy" if d.lt(0, 25, 1) else "rest"
-
-
-def _auth_download(d: Dialect) -> str:
-    """The document download kept ``token_required`` until v0.25.3."""
-    return "legacy" if d.lt(0, 25, 6) else "rest"
-
-
-def _auth_parse(d: Dialect) -> str:
-    """Parse/stop and ``/retrieval`` kept ``token_required`` until 0.26."""
-    return "legacy" if d.lt(0, 26) else "rest"
-
-
 def _version_auth(d: Dialect) -> str:
     return "rest" if d.version_needs_auth else "none"
-
-
-def _no_auth(d: Dialect) -> str:
-    return "none"
 
 
 def _version(call: Call) -> Reply:
@@ -108,182 +88,194 @@ def _build_routes() -> list[Route]:
     ds = "/datasets/{dataset_id}"
     doc = ds + "/documents/{document_id}"
     chat = "/chats/{chat_id}"
-    table: list[tuple[str, str, Handler, Callable[[Dialect], bool], Callable[[Dialect], str]]] = [
-        ("POST", "/datasets", _datasets.create_dataset, _always, _auth_rest),
-        ("GET", "/datasets", _datasets.list_datasets, _always, _auth_rest),
-        ("DELETE", "/datasets", _datasets.delete_datasets, _always, _auth_rest),
-        ("PUT", ds, _datasets.update_dataset, _always, _auth_rest),
-        ("GET", ds, _datasets.get_dataset, _since(0, 25, 1), _auth_rest),
-        ("POST", ds + "/search", _dataset_tools.search_dataset, _since(0, 25, 1), _auth_rest),
-        ("POST", "/datasets/search", _dataset_tools.search_datasets, _since(0, 25, 2), _auth_rest),
-        ("GET", ds + "/tags", _dataset_tools.list_tags, _since(0, 25, 1), _auth_rest),
-        ("DELETE", ds + "/tags", _dataset_tools.delete_tags, _since(0, 25, 1), _auth_rest),
-        ("PUT", ds + "/tags", _dataset_tools.rename_tag, _since(0, 25, 1), _auth_rest),
+    table: list[RouteRow] = [
+        ("POST", "/datasets", _datasets.create_dataset, always, auth_rest),
+        ("GET", "/datasets", _datasets.list_datasets, always, auth_rest),
+        ("DELETE", "/datasets", _datasets.delete_datasets, always, auth_rest),
+        ("PUT", ds, _datasets.update_dataset, always, auth_rest),
+        ("GET", ds, _datasets.get_dataset, lambda d: d.get_dataset_route, auth_rest),
+        ("POST", ds + "/search", _dataset_tools.search_dataset, since(0, 25, 1), auth_rest),
+        ("POST", "/datasets/search", _dataset_tools.search_datasets, since(0, 25, 2), auth_rest),
+        ("GET", ds + "/tags", _dataset_tools.list_tags, since(0, 25, 1), auth_rest),
+        ("DELETE", ds + "/tags", _dataset_tools.delete_tags, since(0, 25, 1), auth_rest),
+        ("PUT", ds + "/tags", _dataset_tools.rename_tag, since(0, 25, 1), auth_rest),
         (
             "GET",
             "/datasets/tags/aggregation",
             _dataset_tools.aggregate_tags,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "GET",
             ds + "/metadata/summary",
             _dataset_tools.metadata_summary,
-            _since(0, 23),
-            _auth_docs,
+            since(0, 23),
+            auth_docs,
         ),
         (
             "GET",
             "/datasets/metadata/flattened",
             _dataset_tools.flattened_metadata,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "GET",
             ds + "/metadata/config",
             _dataset_tools.get_metadata_config,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "PUT",
             ds + "/metadata/config",
             _dataset_tools.update_metadata_config,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "PUT",
             doc + "/metadata/config",
             _dataset_tools.document_metadata_config,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "PATCH",
             ds + "/documents/metadatas",
             _dataset_tools.batch_update_metadata,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "POST",
             ds + "/documents/batch-update-status",
             _dataset_tools.document_status,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "GET",
             ds + "/ingestions/summary",
             _dataset_tools.ingestion_summary,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
-        ("GET", ds + "/ingestions", _dataset_tools.ingestion_logs, _since(0, 25, 1), _auth_rest),
+        ("GET", ds + "/ingestions", _dataset_tools.ingestion_logs, since(0, 25, 1), auth_rest),
         (
             "GET",
             ds + "/ingestions/{log_id}",
             _dataset_tools.get_ingestion_log,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
-        ("POST", ds + "/documents", _documents.upload_documents, _always, _auth_docs),
-        ("GET", ds + "/documents", _documents.list_documents, _always, _auth_docs),
-        ("DELETE", ds + "/documents", _documents.delete_documents, _always, _auth_docs),
-        ("POST", ds + "/documents/parse", _documents.parse_batch, _since(0, 25, 1), _auth_rest),
-        ("POST", ds + "/documents/stop", _documents.stop_batch, _since(0, 25, 1), _auth_rest),
-        ("PUT", doc, _documents.update_document, lambda d: d.doc_put_update, _auth_docs),
-        ("PATCH", doc, _documents.update_document, lambda d: d.doc_patch_update, _auth_docs),
-        ("GET", doc, _documents.download_document, _always, _auth_download),
-        ("POST", ds + "/chunks", _documents.parse_documents, _always, _auth_parse),
-        ("DELETE", ds + "/chunks", _documents.stop_parsing, _always, _auth_parse),
-        ("POST", doc + "/chunks", _documents.add_chunk, _always, _auth_docs),
-        ("GET", doc + "/chunks", _documents.list_chunks, _always, _auth_docs),
-        ("DELETE", doc + "/chunks", _documents.delete_chunks, _always, _auth_docs),
-        ("PATCH", doc + "/chunks", _documents.bulk_chunk_switch, _since(0, 25, 1), _auth_docs),
-        ("PUT", doc + "/chunks/{chunk_id}", _documents.update_chunk, _always, _auth_docs),
+        ("POST", ds + "/documents", _documents.upload_documents, always, auth_docs),
+        ("GET", ds + "/documents", _documents.list_documents, always, auth_docs),
+        ("DELETE", ds + "/documents", _documents.delete_documents, always, auth_docs),
+        (
+            "POST",
+            ds + "/documents/parse",
+            _documents.parse_batch,
+            lambda d: d.parse_stop_routes,
+            auth_rest,
+        ),
+        (
+            "POST",
+            ds + "/documents/stop",
+            _documents.stop_batch,
+            lambda d: d.parse_stop_routes,
+            auth_rest,
+        ),
+        ("PUT", doc, _documents.update_document, lambda d: d.doc_put_update, auth_docs),
+        ("PATCH", doc, _documents.update_document, lambda d: d.doc_patch_update, auth_docs),
+        ("GET", doc, _documents.download_document, always, auth_download),
+        ("POST", ds + "/chunks", _documents.parse_documents, always, auth_parse),
+        ("DELETE", ds + "/chunks", _documents.stop_parsing, always, auth_parse),
+        ("POST", doc + "/chunks", _documents.add_chunk, always, auth_docs),
+        ("GET", doc + "/chunks", _documents.list_chunks, always, auth_docs),
+        ("DELETE", doc + "/chunks", _documents.delete_chunks, always, auth_docs),
+        ("PATCH", doc + "/chunks", _documents.bulk_chunk_switch, since(0, 25, 1), auth_docs),
+        ("PUT", doc + "/chunks/{chunk_id}", _documents.update_chunk, always, auth_docs),
         (
             "PATCH",
             doc + "/chunks/{chunk_id}",
             _documents.update_chunk,
-            _since(0, 25, 1),
-            _auth_docs,
+            lambda d: d.chunk_patch,
+            auth_docs,
         ),
-        ("GET", doc + "/chunks/{chunk_id}", _documents.get_chunk, _since(0, 25, 1), _auth_docs),
-        ("POST", "/retrieval", _documents.retrieval, _always, _auth_parse),
+        ("GET", doc + "/chunks/{chunk_id}", _documents.get_chunk, since(0, 25, 1), auth_docs),
+        ("POST", "/retrieval", _documents.retrieval, always, auth_parse),
         (
             "GET",
             "/documents/images/{image_id}",
             _documents.chunk_image,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "GET",
             "/documents/artifact/{filename}",
             _documents.artifact,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         (
             "GET",
             "/documents/{document_id}",
             _documents.download_by_id,
-            _since(0, 25, 6),
-            _auth_rest,
+            since(0, 25, 6),
+            auth_rest,
         ),
-        ("POST", "/chats", _chats.create_chat, _always, _auth_rest),
-        ("GET", "/chats", _chats.list_chats, _always, _auth_rest),
-        ("DELETE", "/chats", _chats.delete_chats, _always, _auth_rest),
-        ("PUT", chat, _chats.update_chat, _always, _auth_rest),
-        ("GET", chat, _chats.get_chat, _since(0, 25), _auth_rest),
-        ("PATCH", chat, _chats.patch_chat, _since(0, 25), _auth_rest),
-        ("DELETE", chat, _chats.delete_chat, _since(0, 25), _auth_rest),
-        ("POST", chat + "/sessions", _chats.create_session, _always, _auth_rest),
-        ("GET", chat + "/sessions", _chats.list_sessions, _always, _auth_rest),
-        ("DELETE", chat + "/sessions", _chats.delete_sessions, _always, _auth_rest),
-        ("PUT", chat + "/sessions/{session_id}", _chats.update_session, _always, _auth_rest),
-        ("GET", chat + "/sessions/{session_id}", _chats.get_session, _since(0, 25), _auth_rest),
+        ("POST", "/chats", _chats.create_chat, always, auth_rest),
+        ("GET", "/chats", _chats.list_chats, always, auth_rest),
+        ("DELETE", "/chats", _chats.delete_chats, always, auth_rest),
+        ("PUT", chat, _chats.update_chat, always, auth_rest),
+        ("GET", chat, _chats.get_chat, since(0, 25), auth_rest),
+        ("PATCH", chat, _chats.patch_chat, since(0, 25), auth_rest),
+        ("DELETE", chat, _chats.delete_chat, since(0, 25), auth_rest),
+        ("POST", chat + "/sessions", _chats.create_session, always, auth_rest),
+        ("GET", chat + "/sessions", _chats.list_sessions, always, auth_rest),
+        ("DELETE", chat + "/sessions", _chats.delete_sessions, always, auth_rest),
+        ("PUT", chat + "/sessions/{session_id}", _chats.update_session, always, auth_rest),
+        ("GET", chat + "/sessions/{session_id}", _chats.get_session, since(0, 25), auth_rest),
         (
             "PATCH",
             chat + "/sessions/{session_id}",
             _chats.update_session,
-            _since(0, 25, 1),
-            _auth_rest,
+            lambda d: d.session_patch,
+            auth_rest,
         ),
-        ("POST", chat + "/completions", _completions.legacy_completion, _always, _auth_docs),
+        ("POST", chat + "/completions", _completions.legacy_completion, always, auth_docs),
         (
             "POST",
             chat + "/sessions/{session_id}/completions",
             _completions.session_completion,
             lambda d: d.ge(0, 25) and d.lt(0, 25, 1),
-            _auth_rest,
+            auth_rest,
         ),
-        ("POST", "/chat/completions", _completions.new_completion, _since(0, 25, 1), _auth_rest),
+        ("POST", "/chat/completions", _completions.new_completion, since(0, 25, 1), auth_rest),
         (
             "POST",
             "/chats_openai/{chat_id}/chat/completions",
             _completions.openai_completion,
             lambda d: d.openai_route,
-            _auth_rest,
+            auth_rest,
         ),
         (
             "POST",
             "/openai/{chat_id}/chat/completions",
             _completions.openai_completion,
-            _since(0, 25, 1),
-            _auth_rest,
+            since(0, 25, 1),
+            auth_rest,
         ),
         ("GET", "/system/version", _version, lambda d: d.version_endpoint, _version_auth),
-        ("GET", "/system/ping", _ping, _since(0, 25), _no_auth),
-        ("GET", "/system/healthz", _healthz, _since(0, 25), _no_auth),
+        ("GET", "/system/ping", _ping, since(0, 25), no_auth),
+        ("GET", "/system/healthz", _healthz, since(0, 25), no_auth),
         *_agents.ROUTES,
         *_memories.ROUTES,
         # Last: werkzeug prefers a route's fixed segments to this one's variable one.
-        ("DELETE", ds + "/{index_type}", _dataset_tools.delete_index, _since(0, 25, 1), _auth_rest),
+        ("DELETE", ds + "/{index_type}", _dataset_tools.delete_index, since(0, 25, 1), auth_rest),
     ]
     return [Route(m, _compile(API_PREFIX + p), h, a, au) for m, p, h, a, au in table]
 
@@ -307,7 +299,7 @@ VALIDATES_JSON: dict[Handler, tuple[int, ...]] = {
 
 ROUTES: list[Route] = [
     *_build_routes(),
-    Route("GET", _compile("/v1/system/healthz"), _healthz, _legacy_healthz_available, _no_auth),
+    Route("GET", _compile("/v1/system/healthz"), _healthz, _legacy_healthz_available, no_auth),
 ]
 
 
