@@ -102,13 +102,17 @@ class RAGFlowSettings(BaseModel):
         }
 
     def _settings_for_child(self) -> dict[str, Any]:
-        """Arguments that make another settings holder share this one's clients."""
+        """Arguments that make another settings holder share this one's clients, sync and
+        async (built here once when they can be: a key or a client was given), so children
+        made per call add no client, version detection or connection pool of their own.
+        """
+        can_build = self.client is not None or bool(self.api_key)
         return {
             "api_key": self.api_key,
             "base_url": self.base_url,
             "server_version": self.server_version,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
-            "client": self._rag if (self.client is not None or self.api_key) else None,
-            "async_client": self.async_client,
+            "client": self._rag if can_build else None,
+            "async_client": self._arag() if can_build else self.async_client,
         }

@@ -18,6 +18,8 @@ from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from ragflow_integrations import (
+    AgentSession,
+    AsyncAgentSession,
     ChatCompletion,
     ChatCompletionChunk,
     Chunk,
@@ -479,35 +481,38 @@ class ChatRAGFlow(BaseChatModel, RAGFlowSettings):
     def _agent_options(self) -> dict[str, Any]:
         return {"inputs": self.agent_inputs} if self.agent_inputs else {}
 
-    def _agent_answer(self, call: _Call) -> _Final:
+    def _agent_turn(self, call: _Call) -> tuple[str, str, AgentSession]:
+        """The question, and the agent session to ask it in (the call's, else a new one)
+        with its id."""
         question = self._agent_question(call)
         session_id = call.session_id or self.create_session()
         assert call.agent_id is not None
-        session = self._rag.agent_session(call.agent_id, session_id)
-        return _from_message(session.ask(question, **self._agent_options()), session_id)
+        return question, session_id, self._rag.agent_session(call.agent_id, session_id)
 
-    async def _aagent_answer(self, call: _Call) -> _Final:
+    async def _aagent_turn(self, call: _Call) -> tuple[str, str, AsyncAgentSession]:
+        """Async :meth:`_agent_turn`."""
         question = self._agent_question(call)
         session_id = call.session_id or await self.acreate_session()
         assert call.agent_id is not None
-        session = self._arag().agent_session(call.agent_id, session_id)
+        return question, session_id, self._arag().agent_session(call.agent_id, session_id)
+
+    def _agent_answer(self, call: _Call) -> _Final:
+        question, session_id, session = self._agent_turn(call)
+        return _from_message(session.ask(question, **self._agent_options()), session_id)
+
+    async def _aagent_answer(self, call: _Call) -> _Final:
+        question, session_id, session = await self._aagent_turn(call)
         answer = await session.ask(question, **self._agent_options())
         return _from_message(answer, session_id)
 
     def _agent_events(self, call: _Call) -> Iterator[_Piece | _Final]:
-        question = self._agent_question(call)
-        session_id = call.session_id or self.create_session()
-        assert call.agent_id is not None
-        session = self._rag.agent_session(call.agent_id, session_id)
+        question, session_id, session = self._agent_turn(call)
         for message in session.ask(question, stream=True, **self._agent_options()):
             if event := _native_event(message, session_id):
                 yield event
 
     async def _aagent_events(self, call: _Call) -> AsyncIterator[_Piece | _Final]:
-        question = self._agent_question(call)
-        session_id = call.session_id or await self.acreate_session()
-        assert call.agent_id is not None
-        session = self._arag().agent_session(call.agent_id, session_id)
+        question, session_id, session = await self._aagent_turn(call)
         async for message in session.ask(question, stream=True, **self._agent_options()):
             if event := _native_event(message, session_id):
                 yield event

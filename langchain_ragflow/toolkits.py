@@ -9,6 +9,7 @@ from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import Field
 
 from ragflow_integrations import DataSet
+from ragflow_integrations.types.agent import unique_tool_name
 
 from ._settings import RAGFlowSettings
 from .tools import (
@@ -33,8 +34,9 @@ class RAGFlowToolkit(BaseToolkit, RAGFlowSettings):
     ``get_tools()`` returns ``ragflow_search``, ``ragflow_list_datasets`` and
     ``ragflow_list_documents``, plus ``ragflow_ask`` when ``chat_id`` is given, one
     :class:`RAGFlowAgentTool` per agent of ``agent_ids`` (named and described from the
-    agent's title and description), plus ``ragflow_upload_text`` and
-    ``ragflow_parse_documents`` only with ``allow_write=True``.
+    agent's title and description; a name already taken gets the agent's id appended),
+    plus ``ragflow_upload_text`` and ``ragflow_parse_documents`` only with
+    ``allow_write=True``.
     The first call reads the datasets (every dataset when ``dataset_ids`` is empty) so the
     search tool's description names them with their own descriptions. All tools share
     one client.
@@ -75,15 +77,11 @@ class RAGFlowToolkit(BaseToolkit, RAGFlowSettings):
             lines.append(f"- {ds.name}: {about}" if about else f"- {ds.name}")
         return "\n".join(lines)
 
-    def _agent_tools(self, shared: dict[str, Any]) -> list[BaseTool]:
+    def _agent_tools(self, shared: dict[str, Any], taken: set[str]) -> list[BaseTool]:
         tools: list[BaseTool] = []
-        names: set[str] = set()
         for agent_id in self.agent_ids:
             agent = self._rag.get_agent(agent_id)
-            name = agent.tool_name
-            if name in names:
-                name = f"{name[:55]}_{agent.id[:8]}"
-            names.add(name)
+            name = unique_tool_name(agent, taken)
             about = " ".join((agent.description or "").split())
             description = f"{about}\n\n{AGENT_DESCRIPTION}" if about else AGENT_DESCRIPTION
             tools.append(
@@ -110,10 +108,12 @@ class RAGFlowToolkit(BaseToolkit, RAGFlowSettings):
             if chat.description:
                 about += f": {' '.join(chat.description.split())}"
             tools.append(RAGFlowAskTool(**shared, chat_id=self.chat_id, description=about))
-        tools.extend(self._agent_tools(shared))
-        tools.append(RAGFlowListDatasetsTool(**shared))
-        tools.append(RAGFlowListDocumentsTool(**shared))
+        others: list[BaseTool] = [
+            RAGFlowListDatasetsTool(**shared),
+            RAGFlowListDocumentsTool(**shared),
+        ]
         if self.allow_write:
-            tools.append(RAGFlowUploadTextTool(**shared))
-            tools.append(RAGFlowParseDocumentsTool(**shared))
-        return tools
+            others.append(RAGFlowUploadTextTool(**shared))
+            others.append(RAGFlowParseDocumentsTool(**shared))
+        taken = {tool.name for tool in [*tools, *others]}
+        return [*tools, *self._agent_tools(shared, taken), *others]

@@ -59,12 +59,13 @@ def chunk_to_node(
     meta_fields = chunk.document_metadata
     if meta_fields is None and document is not None:
         meta_fields = document.meta_fields
+    hidden = hidden_keys(metadata, meta_fields)
     node = TextNode(
         id_=chunk.id,
         text=chunk.content,
         metadata=metadata,
-        excluded_llm_metadata_keys=hidden_keys(metadata, meta_fields),
-        excluded_embed_metadata_keys=hidden_keys(metadata, meta_fields),
+        excluded_llm_metadata_keys=hidden,
+        excluded_embed_metadata_keys=hidden,
     )
     document_id = chunk.document_id or (document.id if document is not None else "")
     if document_id:

@@ -135,18 +135,19 @@ class RAGFlowIndex(BaseManagedIndex):
                 "RAGFlow chunks documents itself; pass dataset_options={'chunk_method': ..., "
                 "'parser_config': ...} instead of transformations"
             )
-        if dataset_id is None:
-            if not dataset_name:
-                raise RAGFlowConfigError("pass dataset_id (an existing dataset) or dataset_name")
-            rag = Clients(**_connection(kwargs)).sync
-            dataset_id = _find_or_create(rag, dataset_name, dataset_options)
-        index = cls(
-            dataset_id,
+        if dataset_id is None and not dataset_name:
+            raise RAGFlowConfigError("pass dataset_id (an existing dataset) or dataset_name")
+        index = cls(  # over a stand-in id until the dataset is found or created
+            dataset_id if dataset_id is not None else f"<dataset {dataset_name}>",
             show_progress=show_progress,
             callback_manager=callback_manager,
             storage_context=storage_context,
             **kwargs,
         )
+        if dataset_id is None:
+            index.dataset_id = _find_or_create(
+                index._clients.sync, str(dataset_name), dataset_options
+            )
         index._ingest(documents).raise_for_failures()
         return index
 
@@ -286,14 +287,6 @@ class RAGFlowIndex(BaseManagedIndex):
     ) -> None:
         """Refused: delete whole documents (:meth:`delete_ref_doc`)."""
         raise NotImplementedError(_NODES_REFUSED.format(what="deleting nodes"))
-
-
-def _connection(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The constructor's connection arguments among ``kwargs``."""
-    keys = ("api_key", "base_url", "server_version", "timeout", "max_retries", "client")
-    out = {k: kwargs[k] for k in keys if k in kwargs}
-    out["async_client"] = kwargs.get("async_client")
-    return out
 
 
 def _find_or_create(rag: RAGFlow, name: str, options: dict[str, Any] | None) -> str:

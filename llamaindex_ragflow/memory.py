@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -114,7 +115,8 @@ class RAGFlowMemoryBlock(BaseMemoryBlock[str]):
         }
         arag = self._clients.async_
         if arag is None:
-            found = self._clients.sync.search_message(query, [self.memory_id], **options)
+            rag = self._clients.sync
+            found = await asyncio.to_thread(rag.search_message, query, [self.memory_id], **options)
         else:
             found = await arag.search_message(query, [self.memory_id], **options)
         return self._format(found)
@@ -127,6 +129,7 @@ class RAGFlowMemoryBlock(BaseMemoryBlock[str]):
         for user_input, agent_response in pair_turns(turns):
             args = ([self.memory_id], self.agent_id, session, user_input, agent_response)
             if arag is None:
-                self._clients.sync.add_message(*args, user_id=self.user_id)
+                rag = self._clients.sync
+                await asyncio.to_thread(rag.add_message, *args, user_id=self.user_id)
             else:
                 await arag.add_message(*args, user_id=self.user_id)

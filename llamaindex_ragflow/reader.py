@@ -180,12 +180,13 @@ def _whole_document(
     if not text:
         return None
     metadata = document_metadata(doc, dataset_name)
+    hidden = hidden_keys(metadata, doc.meta_fields)
     return Document(
         id_=doc.id,
         text=text,
         metadata=metadata,
-        excluded_llm_metadata_keys=hidden_keys(metadata, doc.meta_fields),
-        excluded_embed_metadata_keys=hidden_keys(metadata, doc.meta_fields),
+        excluded_llm_metadata_keys=hidden,
+        excluded_embed_metadata_keys=hidden,
     )
 
 

@@ -18,6 +18,7 @@ from ragflow_integrations import (
     RAGFlowConfigError,
     RAGFlowError,
 )
+from ragflow_integrations.types.agent import unique_tool_name
 from ragflow_integrations.types.dataset import DatasetFields
 from ragflow_integrations.types.document import DocumentFields
 
@@ -40,8 +41,8 @@ class RAGFlowToolSpec(BaseToolSpec):
     ``chat_id`` is given), ``list_datasets`` and ``list_documents``; with
     ``allow_write=True`` also ``upload_text`` (add a text document and start parsing it).
     Each RAGFlow agent of ``agent_ids`` is one more tool, named and described from the
-    agent's title and description (:meth:`to_tool_list` reads them), that asks it one
-    question in a new agent session.
+    agent's title and description (:meth:`to_tool_list` reads them; a name already taken
+    gets the agent's id appended), that asks it one question in a new agent session.
 
     Every tool returns text and has an async twin used by async agents. RAGFlow errors come
     back as ``"Error: ..."`` text the agent can read and act on, not as exceptions. With
@@ -176,11 +177,13 @@ class RAGFlowToolSpec(BaseToolSpec):
         """The spec's tools, and (unless ``spec_functions`` picks some) one per agent."""
         tools = super().to_tool_list(spec_functions, func_to_metadata_mapping)
         if spec_functions is None:
-            tools += [self._agent_tool(agent_id) for agent_id in self.agent_ids]
+            taken = {tool.metadata.name or "" for tool in tools}
+            tools += [self._agent_tool(agent_id, taken) for agent_id in self.agent_ids]
         return tools
 
-    def _agent_tool(self, agent_id: str) -> FunctionTool:
+    def _agent_tool(self, agent_id: str, taken: set[str]) -> FunctionTool:
         agent = self._clients.sync.get_agent(agent_id)
+        name = unique_tool_name(agent, taken)
         about = " ".join((agent.description or "").split())
 
         def ask_agent(question: str) -> str:
@@ -193,7 +196,7 @@ class RAGFlowToolSpec(BaseToolSpec):
 
         usage = f"{AGENT_USAGE}\n\n{about}" if about else AGENT_USAGE
         return FunctionTool.from_defaults(
-            fn=ask_agent, async_fn=aask_agent, name=agent.tool_name, description=usage
+            fn=ask_agent, async_fn=aask_agent, name=name, description=usage
         )
 
     def _ask_agent(self, agent_id: str, question: str) -> Message:

@@ -20,6 +20,7 @@ __all__ = [
     "AgentSessionFields",
     "AsyncAgent",
     "AsyncAgentSession",
+    "unique_tool_name",
 ]
 
 
@@ -107,6 +108,24 @@ class AgentFields(RAGFlowModel):
             if isinstance(obj, dict) and str(obj.get("component_name")).lower() == "begin":
                 return str((obj.get("params") or {}).get("prologue") or "")
         return ""
+
+
+def unique_tool_name(agent: AgentFields, taken: set[str]) -> str:
+    """The agent's :attr:`~AgentFields.tool_name`, unique among ``taken`` (the tool names
+    given so far, which it joins): a name already taken becomes ``<name[:55]>_<id[:8]>``
+    (then ``_2``, ``_3`` ... should that be taken too), still at most 64 characters.
+    LLM frameworks need distinct tool names, and two agents may share a title.
+    """
+    name = agent.tool_name
+    if name in taken:
+        base = name = f"{name[:55]}_{agent.id[:8]}"
+        n = 2
+        while name in taken:
+            suffix = f"_{n}"
+            name = base[: 64 - len(suffix)] + suffix
+            n += 1
+    taken.add(name)
+    return name
 
 
 class Agent(AgentFields, SyncModel):

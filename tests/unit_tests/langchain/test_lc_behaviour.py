@@ -20,6 +20,7 @@ from langchain_ragflow import (
     RAGFlowToolkit,
 )
 from ragflow_integrations import (
+    Agent,
     AsyncRAGFlow,
     InvalidArgumentError,
     RAGFlowConfigError,
@@ -394,6 +395,25 @@ def test_toolkit_tools_and_descriptions() -> None:
     assert rag.names().count("get_dataset") == 2  # read once
     writing = RAGFlowToolkit(client=rag, dataset_ids=["ds-1"], allow_write=True).get_tools()
     assert [t.name for t in writing][-2:] == ["ragflow_upload_text", "ragflow_parse_documents"]
+
+
+def test_toolkit_agents_with_the_same_title_get_distinct_tool_names() -> None:
+    rag = FakeRAG()
+    agents = {
+        "a" * 32: Agent(id="a" * 32, title="Support bot"),
+        "b" * 32: Agent(id="b" * 32, title="Support bot"),
+        "c" * 32: Agent(id="c" * 32, title="RAGFlow search"),  # as the search tool
+    }
+    rag.get_agent = agents.__getitem__  # type: ignore[method-assign,assignment]
+    tools = RAGFlowToolkit(client=rag, dataset_ids=["ds-1"], agent_ids=list(agents)).get_tools()
+    assert [t.name for t in tools] == [
+        "ragflow_search",
+        "support_bot",
+        "support_bot_bbbbbbbb",
+        "ragflow_search_cccccccc",
+        "ragflow_list_datasets",
+        "ragflow_list_documents",
+    ]
 
 
 def test_tools_stay_inside_their_datasets() -> None:

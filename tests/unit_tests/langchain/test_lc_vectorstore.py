@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.vectorstores import VectorStore
 
 from langchain_ragflow import RAGFlowVectorStore
-from ragflow_integrations import DeleteAllRequiredError, InvalidArgumentError
+from ragflow_integrations import AsyncRAGFlow, DeleteAllRequiredError, InvalidArgumentError, RAGFlow
 
 EMBEDDING = DeterministicFakeEmbedding(size=6)
 
@@ -66,3 +68,40 @@ def test_arguments_are_checked_before_any_request() -> None:
         RAGFlowVectorStore.from_texts(["a"], api_key="k")
     with pytest.raises(InvalidArgumentError, match="dataset_id"):
         RAGFlowVectorStore("", api_key="k")
+
+
+async def test_retrievers_share_the_stores_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store built from credentials lends its own clients to every retriever it makes:
+    no new client (version detection, connection pool) per ``as_retriever()`` or call."""
+    used: list[object] = []
+
+    def retrieve(self: object, **kwargs: object) -> list[object]:
+        used.append(self)
+        return []
+
+    async def aretrieve(self: object, **kwargs: object) -> list[object]:
+        used.append(self)
+        return []
+
+    monkeypatch.setattr(RAGFlow, "retrieve", retrieve)
+    monkeypatch.setattr(AsyncRAGFlow, "retrieve", aretrieve)
+    built: list[AsyncRAGFlow] = []
+    real_init = AsyncRAGFlow.__init__
+
+    def counting_init(self: AsyncRAGFlow, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncRAGFlow, "__init__", counting_init)
+    s = store()
+    retriever = s.as_retriever(search_kwargs={"k": 2})
+    await retriever.ainvoke("q")
+    await retriever.ainvoke("q")
+    await s.as_retriever().ainvoke("q")
+    await s.asimilarity_search("q")
+    assert len(built) == 1 and all(c is s._settings._arag() for c in used)
+    used.clear()
+    retriever.invoke("q")
+    s.as_retriever().invoke("q")
+    s.similarity_search("q")
+    assert len(used) == 3 and all(c is s._settings._rag for c in used)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,12 +19,14 @@ from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 
 from llamaindex_ragflow import (
     RAGFlowChatEngine,
+    RAGFlowMemoryBlock,
     RAGFlowQueryEngine,
     RAGFlowReader,
     RAGFlowRetriever,
     RAGFlowToolSpec,
 )
 from ragflow_integrations import (
+    Agent,
     ChatCompletion,
     ChatCompletionChunk,
     Chunk,
@@ -577,3 +580,56 @@ def test_async_tools() -> None:
     found, said = asyncio.run(run())
     assert found.startswith("[1] d1")
     assert said.startswith("Stateless: q")
+
+
+def test_agents_with_the_same_title_get_distinct_tool_names() -> None:
+    rag = FakeRAG()
+    agents = {
+        "a" * 32: Agent(id="a" * 32, title="Support bot"),
+        "b" * 32: Agent(id="b" * 32, title="Support bot"),
+        "c" * 32: Agent(id="c" * 32, title="Search"),  # as the spec's own search tool
+    }
+    rag.get_agent = agents.__getitem__  # type: ignore[attr-defined]
+    spec = RAGFlowToolSpec(["ds1"], agent_ids=list(agents), client=rag)  # type: ignore[arg-type]
+    names = [t.metadata.name for t in spec.to_tool_list()]
+    assert names == [
+        "search",
+        "list_datasets",
+        "list_documents",
+        "support_bot",
+        "support_bot_bbbbbbbb",
+        "search_cccccccc",
+    ]
+    assert len(set(names)) == len(names)
+
+
+class _SyncMemoryRAG:
+    """A sync-only client whose memory calls note the thread they ran on."""
+
+    def __init__(self) -> None:
+        self.threads: list[tuple[str, int]] = []
+
+    def search_message(self, query: str, memory_ids: list[str], **kw: Any) -> list[Any]:
+        self.threads.append(("search", threading.get_ident()))
+        return []
+
+    def add_message(self, *args: Any, **kw: Any) -> None:
+        self.threads.append(("add", threading.get_ident()))
+
+
+def test_memory_block_runs_a_sync_client_off_the_event_loop() -> None:
+    rag = _SyncMemoryRAG()
+    block = RAGFlowMemoryBlock(memory_id="m1", client=rag)  # type: ignore[arg-type]
+    turn = [
+        ChatMessage(role=MessageRole.USER, content="hello"),
+        ChatMessage(role=MessageRole.ASSISTANT, content="hi"),
+    ]
+
+    async def run() -> int:
+        await block.aput(turn)
+        assert await block.aget(turn, session_id="s1") == ""
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run())
+    assert [what for what, _ in rag.threads] == ["add", "search"]
+    assert all(thread != loop_thread for _, thread in rag.threads)

@@ -72,3 +72,9 @@ def test_zero_scores_are_kept() -> None:
     [hit] = chunks_to_nodes([chunk])
     assert hit.score == 0.0
     assert hit.node.metadata == {"similarity": 0.0}
+
+
+def test_llm_and_embed_exclusions_are_separate_lists() -> None:
+    node = chunk_to_node(Chunk.model_validate(FULL))
+    assert node.excluded_llm_metadata_keys == node.excluded_embed_metadata_keys
+    assert node.excluded_llm_metadata_keys is not node.excluded_embed_metadata_keys
