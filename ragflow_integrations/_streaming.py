@@ -59,6 +59,8 @@ class SSEDecoder:
     def feed(self, chunk: bytes) -> list[str]:
         """Add bytes; return the payloads of the events they complete."""
         events: list[str] = []
+        if not chunk:
+            return events  # an empty read keeps a pending CR pending
         if self._after_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]  # the LF of a CRLF split across chunks
         self._after_cr = False

@@ -224,3 +224,9 @@ def test_multi_digit_hash_citation_split_inside_a_stream(cumulative: bool) -> No
     assert assert_deltas_rebuild(msgs) == "See [ID:12] and [ID:3]."
     assert msgs[-1].final and msgs[-1].content == "See [ID:12] and [ID:3]."
     assert all("##12$$" not in m.content and "[ID:1]" not in m.content for m in msgs)
+
+
+def test_an_empty_read_between_cr_and_lf_keeps_the_crlf_one_line_break() -> None:
+    decoder = SSEDecoder()
+    events = [e for chunk in (b"data:1\r", b"", b"\ndata:2\r\n\r\n") for e in decoder.feed(chunk)]
+    assert events == ["1\n2"]
