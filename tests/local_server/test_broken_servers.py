@@ -200,31 +200,47 @@ def test_a_close_delimited_stream_arrives_as_it_is_sent() -> None:
     assert waited == [True] and got == ["Hello ", "world", ""]
 
 
-def _sends_then_resets(seen: Seen, conn: socket.socket) -> bool:
-    conn.sendall(head(200, SSE) + event("Hello ") + event("world"))
-    time.sleep(0.05)  # let both events leave before the reset
-    reset(conn)
-    return False
+def _sends_then_resets(
+    received: threading.Event, waited: list[bool]
+) -> Callable[[Seen, socket.socket], bool]:
+    """Sends two events, waits until the client has the second, then resets."""
+
+    def handler(seen: Seen, conn: socket.socket) -> bool:
+        conn.sendall(head(200, SSE) + event("Hello ") + event("world"))
+        waited.append(received.wait(timeout=10))  # both events have arrived: now the reset
+        reset(conn)
+        return False
+
+    return handler
 
 
 def test_a_reset_keeps_what_arrived() -> None:
-    with RawServer(_sends_then_resets) as srv:
+    received = threading.Event()
+    waited: list[bool] = []
+    with RawServer(_sends_then_resets(received, waited)) as srv:
         got = []
         with pytest.raises(StreamError) as info:
             for message in session(client(srv)).ask("q", stream=True):
                 got.append(message.delta)
-    assert got == ["Hello ", "world"]
+                if message.delta == "world":
+                    received.set()
+    assert waited == [True] and got == ["Hello ", "world"]
     assert info.value.partial is not None and info.value.partial.content == "Hello world"
 
 
 async def test_async_reset_keeps_what_arrived() -> None:
-    with RawServer(_sends_then_resets) as srv:
+    received = threading.Event()
+    waited: list[bool] = []
+    with RawServer(_sends_then_resets(received, waited)) as srv:
         async with aclient(srv) as arag:
             got = []
             with pytest.raises(StreamError) as info:
                 async for message in asession(arag).ask("q", stream=True):
                     got.append(message.delta)
-    assert got == ["Hello ", "world"] and info.value.partial.content == "Hello world"
+                    if message.delta == "world":
+                        received.set()
+    assert waited == [True] and got == ["Hello ", "world"]
+    assert info.value.partial.content == "Hello world"
 
 
 def test_a_non_json_event_mid_stream_keeps_what_arrived() -> None:
@@ -314,7 +330,10 @@ def test_an_endless_answer_stops_at_the_size_limit_with_flat_memory() -> None:
 
 
 def test_answers_read_as_they_arrive_keep_the_connection_alive() -> None:
+    served: list[tuple[socket.socket, Any]] = []  # the connection of each request, its peer
+
     def ok(seen: Seen, conn: socket.socket) -> bool:
+        served.append((conn, conn.getpeername()))
         conn.sendall(json_answer())
         return True
 
@@ -322,7 +341,10 @@ def test_answers_read_as_they_arrive_keep_the_connection_alive() -> None:
         rag = client(srv)
         for _ in range(5):
             rag.list_datasets()
-        assert len(srv.seen) == 5 and srv.open_connections == 1  # one connection, reused
+    assert len(srv.seen) == len(served) == 5
+    first, peer = served[0]
+    assert all(conn is first for conn, _ in served), f"peers: {[p for _, p in served]}"
+    assert {p for _, p in served} == {peer}  # one connection (one client port) served all 5
 
 
 def test_pools_of_finished_event_loops_are_released() -> None:

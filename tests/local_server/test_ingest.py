@@ -7,6 +7,7 @@ deadlines and count requests, never wall-clock durations.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import time
@@ -26,7 +27,7 @@ from ragflow_integrations import (
 )
 from ragflow_integrations._http import Request, Response
 from ragflow_integrations.metadata import CONTENT_HASH_KEY, SOURCE_ID_KEY
-from ragflow_integrations.testing import LocalRAGFlow, RecordedRequest
+from ragflow_integrations.testing import LocalRAGFlow, ManualClock, RecordedRequest
 
 
 def items(n: int, prefix: str = "doc", **meta: Any) -> list[IngestItem]:
@@ -112,7 +113,10 @@ def test_rerun_uploads_nothing_and_updates_changed_metadata(server: LocalRAGFlow
     again = rag.ingest(ds, items(5))
     assert [d.action for d in again] == ["unchanged"] * 5
     assert again.document_ids == first.document_ids
-    assert {r.method for r in server.request_log} == {"GET"}  # one inventory listing
+    # One inventory listing, nothing else: no upload, no update, no parse, no poll.
+    [listing] = server.request_log
+    assert listing.method == "GET" and listing.path == f"/api/v1/datasets/{ds.id}/documents"
+    assert again.requests == {"list documents": 1}
 
     retagged = items(5, tag="new")
     server.request_log.clear()
@@ -139,10 +143,19 @@ def test_changed_content_replaces_the_document_once_parsed(server: LocalRAGFlow)
     assert result.deleted == [old.document_id]
     deletes = requests_of(server, "DELETE", "/documents")
     assert [d.body for d in deletes] == [{"ids": [old.document_id]}]
-    # The old version was deleted only after a poll had seen the new one parsed.
-    order = server.request_log.index(deletes[0])
-    polls = [r for r in server.request_log[:order] if r.method == "GET"]
-    assert polls, "the replacement was not polled before the delete"
+    # The old version was deleted only after a poll had seen the new one parsed: a listing
+    # of the new document by id, sent after its parse started and before the delete.
+    log = server.request_log
+    [parse] = requests_of(server, "POST", "/chunks")
+    assert parse.body == {"document_ids": [new.document_id]}
+    polls = [
+        r
+        for r in log[log.index(parse) + 1 : log.index(deletes[0])]
+        if r.method == "GET"
+        and r.path.endswith(f"/{ds.id}/documents")
+        and new.document_id in r.query.get("ids", [])
+    ]
+    assert polls, "the replacement was not polled between its parse and the delete"
     docs = documents_in(server, ds.id)
     assert len(docs) == 3 and new.name == "doc-1.txt"
     assert {d.name for d in docs} == {"doc-0.txt", "doc-1.txt", "doc-2.txt"}
@@ -265,31 +278,30 @@ def test_waiting_ends_at_the_deadline() -> None:
 
 
 def test_the_poll_interval_starts_short_and_grows() -> None:
-    with LocalRAGFlow(dialect="v0.27", parse_delay=0.6) as srv:
-        asked = _ingest_with_a_fake_clock(client(srv))
+    # One manual clock for the stand-in's parsing and the client's waiting: each wait moves
+    # it, so the parse ends after exactly the waits the client asked for, and no real time.
+    clock, delay = ManualClock(), 3.0
+    asked: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        clock.advance(seconds)
+
+    with LocalRAGFlow(dialect="v0.27", parse_delay=delay, clock=clock) as srv:
+        rag = client(srv)
+        rag._sleep, rag._clock = sleep, clock  # type: ignore[assignment]
+        result = rag.ingest(rag.create_dataset(name="kb"), items(3))
+    assert not result.failed
+    # A quarter of the time parsing has taken so far, at least 0.2 s (at most 10 s).
     expected, elapsed = [], 0.0
-    for _ in asked:
+    while elapsed < delay:
         step = min(10.0, max(0.2, 0.25 * elapsed))
         expected.append(step)
         elapsed += step
     assert asked == pytest.approx(expected)
-    assert asked[0] == 0.2 and asked[-1] > asked[0]
-
-
-def _ingest_with_a_fake_clock(rag: RAGFlow) -> list[float]:
-    ds = rag.create_dataset(name="kb")
-    now = [0.0]
-    asked: list[float] = []
-
-    def sleep(seconds: float) -> None:  # a fake clock, moved by each wait
-        asked.append(seconds)
-        now[0] += seconds
-        time.sleep(0.05)
-
-    rag._sleep, rag._clock = sleep, lambda: now[0]  # type: ignore[method-assign,assignment]
-    result = rag.ingest(ds, items(3))
-    assert not result.failed and len(asked) >= 6
-    return asked
+    assert asked[:5] == pytest.approx([0.2] * 5)  # short while parsing has just started
+    growth = [b / a for a, b in itertools.pairwise(asked[4:])]
+    assert len(growth) >= 5 and growth == pytest.approx([1.25] * len(growth))
 
 
 def test_progress_callback_bar_and_logging(

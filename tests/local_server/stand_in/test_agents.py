@@ -16,7 +16,11 @@ Api = Any
 
 
 def sse_events(text: str) -> list[Any]:
-    """The JSON payloads of ``data:`` lines (``[DONE]`` kept as the string)."""
+    """The JSON payloads of ``data:`` lines (``[DONE]`` kept as the string).
+
+    Not conftest's ``parse_sse``: that one keeps the space after ``data:``, so it fails on
+    the ``data: [DONE]`` that the agents' OpenAI-compatible route sends.
+    """
     events: list[Any] = []
     for line in text.splitlines():
         if line.startswith("data:"):

@@ -12,6 +12,8 @@ from ragflow_integrations import (
     DeleteAllRequiredError,
     Dialect,
     InvalidArgumentError,
+    Message,
+    StreamError,
     UnsupportedFeatureError,
 )
 from ragflow_integrations._http import Request, Response
@@ -203,8 +205,10 @@ def test_v0_20_0_is_asked_for_a_stream_even_for_a_whole_answer() -> None:
 
 def test_a_whole_answer_needs_the_end_of_the_workflow_on_v0_20_0() -> None:
     cut = sse({"event": "message", "data": {"content": "Par"}})
-    with pytest.raises(Exception, match="before the server's end marker"):
+    with pytest.raises(StreamError, match="before the server's end marker") as info:
         run(agents.ask(d("v0.20"), "a1", "s", "q", {}), lambda r: cut)
+    partial = info.value.partial  # what had arrived is kept
+    assert isinstance(partial, Message) and partial.content == "Par" and not partial.final
 
 
 @pytest.mark.parametrize(
